@@ -1,0 +1,3 @@
+from cuecoach.cli import main
+
+main()

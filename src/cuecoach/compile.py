@@ -1,0 +1,519 @@
+"""Session -> CueScript. Pure and deterministic: no I/O, no clock, no randomness.
+
+Two passes. The first lays out segments that tile the timeline (integer
+milliseconds, so the tiling is exact). The second proposes cues, each with a
+priority and a window of acceptable start times, and places speech so that no
+two spoken cues overlap. When a window has no room, the cue is dropped, in this
+order (first dropped first):
+
+1. form tips                (``Priority.FORM``)
+2. rep counts               (``Priority.REP_COUNT``)
+3. "up next"                (``Priority.UP_NEXT``)
+4. "10 seconds", "halfway"  (``Priority.TIMING``)
+5. get ready, rest, switch sides (``Priority.ANNOUNCE``)
+
+Countdown numbers, set announcements and the finish are ``Priority.REQUIRED``:
+they are never dropped. A required cue that finds no room in its window is
+spoken at the first free moment after the start of the work it announces.
+Sounds (start beep, rest chime, ticks, finish) sit at fixed times and may
+overlap speech.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from enum import IntEnum
+
+from .cuescript import Cue, CueKind, CueScript, Segment, SegmentKind
+from .model import Exercise, Group, Session, WorkKind
+from .wording import Wording, load_wording, split_forms
+
+DurationFn = Callable[[str], float]
+
+# Default lengths of the built-in sounds, in seconds; renderers pass measured ones.
+SOUND_SECONDS: Mapping[str, float] = {"start": 0.3, "tick": 0.08, "rest": 0.5, "finish": 1.0}
+FINISH_MS = 5_000  # shortest finish segment
+TAIL_MS = 500  # quiet kept after the last cue
+SPEECH_GAP_MS = 250  # silence kept between two spoken cues
+COUNTDOWN_FROM = 3
+WARNING_AT_MS = 10_000  # "10 seconds" before the end of a pause ...
+WARNING_MIN_PAUSE_MS = 20_000  # ... of at least this length
+HALFWAY_MIN_MS = 20_000  # timed work this long gets "halfway"
+MID_TIP_MIN_MS = 30_000  # timed work this long gets a form tip mid-set
+TICKS_MIN_MS = 10_000  # timed work this long gets ticks in its last 3 seconds
+TIPS_PER_TRANSITION = 2
+
+PAUSES = frozenset(
+    {SegmentKind.LEAD_IN, SegmentKind.REST, SegmentKind.TRANSITION, SegmentKind.SWITCH}
+)
+
+
+class Priority(IntEnum):
+    """Lower is placed first and kept; higher is dropped first when time is short."""
+
+    REQUIRED = 0
+    ANNOUNCE = 1
+    TIMING = 2
+    UP_NEXT = 3
+    REP_COUNT = 4
+    FORM = 5
+
+
+def estimate_speech_seconds(text: str) -> float:
+    """A rough spoken length (about 165 words a minute plus pauses at punctuation)."""
+    words = len(text.split())
+    breaks = sum(text.count(p) for p in ".,:;!?")
+    return round(0.15 + 0.36 * words + 0.15 * breaks, 3)
+
+
+@dataclass(frozen=True)
+class _Seg:
+    start: int
+    end: int
+    kind: SegmentKind
+    exercise: Exercise | None  # pauses carry the exercise they lead into
+    set: int | None
+    sets: int | None
+    side: int | None
+    group: Group | None = None
+    member: int = 0  # position inside the group
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+class _Timeline:
+    """Appends segments end to end, skipping empty ones."""
+
+    def __init__(self) -> None:
+        self.segments: list[_Seg] = []
+        self.now = 0
+
+    def add(
+        self,
+        kind: SegmentKind,
+        length: int,
+        exercise: Exercise | None,
+        set_: int | None,
+        sets: int | None,
+        side: int | None = None,
+        group: Group | None = None,
+        member: int = 0,
+    ) -> None:
+        if length <= 0:
+            return
+        seg = _Seg(self.now, self.now + length, kind, exercise, set_, sets, side, group, member)
+        self.segments.append(seg)
+        self.now = seg.end
+
+    def one_set(self, ex: Exercise, set_: int, group: Group | None = None, member: int = 0) -> None:
+        if not ex.per_side:
+            self.add(SegmentKind.WORK, ex.work_ms, ex, set_, ex.sets, None, group, member)
+            return
+        self.add(SegmentKind.WORK, ex.work_ms, ex, set_, ex.sets, 1, group, member)
+        self.add(SegmentKind.SWITCH, ex.timing.switch_ms, ex, set_, ex.sets, None, group, member)
+        self.add(SegmentKind.WORK, ex.work_ms, ex, set_, ex.sets, 2, group, member)
+
+
+def _first(item: Exercise | Group) -> Exercise:
+    return item.members[0] if isinstance(item, Group) else item
+
+
+def _lay_out(session: Session) -> list[_Seg]:
+    tl = _Timeline()
+    items = session.items
+    first = _first(items[0])
+    tl.add(
+        SegmentKind.LEAD_IN,
+        session.lead_in_ms,
+        first,
+        None,
+        first.sets,
+        group=items[0] if isinstance(items[0], Group) else None,
+    )
+    for index, item in enumerate(items):
+        lead = _first(item)
+        if isinstance(item, Group):
+            for round_ in range(1, item.rounds + 1):
+                for member, ex in enumerate(item.members):
+                    if member:
+                        before = item.members[member - 1].timing.group_transition_ms
+                        tl.add(
+                            SegmentKind.TRANSITION, before, ex, round_, ex.sets, None, item, member
+                        )
+                    tl.one_set(ex, round_, item, member)
+                if round_ < item.rounds:
+                    tl.add(
+                        SegmentKind.REST,
+                        lead.timing.rest_ms,
+                        lead,
+                        round_ + 1,
+                        lead.sets,
+                        None,
+                        item,
+                        0,
+                    )
+        else:
+            for set_ in range(1, item.sets + 1):
+                tl.one_set(item, set_)
+                if set_ < item.sets:
+                    tl.add(SegmentKind.REST, item.timing.rest_ms, item, set_ + 1, item.sets)
+        if index + 1 < len(items):
+            upcoming = items[index + 1]
+            nxt = _first(upcoming)
+            tl.add(
+                SegmentKind.TRANSITION,
+                lead.timing.transition_ms,
+                nxt,
+                None,
+                nxt.sets,
+                group=upcoming if isinstance(upcoming, Group) else None,
+            )
+    tl.add(SegmentKind.FINISH, FINISH_MS, None, None, None)
+    return tl.segments
+
+
+@dataclass(frozen=True)
+class _Want:
+    """A proposed cue: where it may start, how much it matters."""
+
+    priority: Priority
+    earliest: int
+    latest: int
+    late: bool  # prefer the latest start in the window
+    text: str
+    role: str
+    seg: _Seg
+    fallback: int | None = None  # required cues: search from here when the window is full
+    pinned: bool = False  # countdown numbers: placed before everything else
+
+
+class _Speech:
+    """Placed speech intervals, sorted by start; each occupies its length plus a gap."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.end_of: dict[int, int] = {}
+
+    def early(self, lo: int, hi: int, need: int) -> int | None:
+        t = lo
+        i = bisect.bisect_right(self.starts, t) - 1
+        if i >= 0:
+            t = max(t, self.end_of[self.starts[i]])
+            i += 1
+        else:
+            i = 0
+        while i < len(self.starts) and self.starts[i] < t + need:
+            t = max(t, self.end_of[self.starts[i]])
+            i += 1
+        return t if t <= hi else None
+
+    def late(self, lo: int, hi: int, need: int) -> int | None:
+        t = hi
+        while t >= lo:
+            i = bisect.bisect_left(self.starts, t + need) - 1
+            if i < 0 or self.end_of[self.starts[i]] <= t:
+                return t
+            t = self.starts[i] - need
+        return None
+
+    def take(self, at: int, need: int) -> None:
+        bisect.insort(self.starts, at)
+        self.end_of[at] = at + need
+
+
+class _Cues:
+    """Proposes the cues of one session."""
+
+    def __init__(self, title: str, wording: Wording, sounds: Mapping[str, float]) -> None:
+        self.title = title
+        self.w = wording
+        self.sound_ms = {name: round(sec * 1000) for name, sec in sounds.items()}
+
+    def amount(self, ex: Exercise) -> str:
+        w = self.w
+        if ex.kind is WorkKind.REPS:
+            assert ex.reps is not None
+            forms = split_forms(ex.unit) if ex.unit else w.forms("unit_reps")
+            text = w.say("amount_reps", reps=ex.reps, unit=w.count(ex.reps, forms))
+        elif ex.kind is WorkKind.TIME:
+            assert ex.time_ms is not None
+            text = w.duration(ex.time_ms / 1000)
+        else:
+            assert ex.distance_m is not None
+            text = w.distance(ex.distance_m)
+        return w.say("amount_per_side", amount=text) if ex.per_side else text
+
+    def announcement(self, seg: _Seg) -> str:
+        ex, set_, sets = seg.exercise, seg.set, seg.sets
+        assert ex is not None and set_ is not None and sets is not None
+        amount = self.amount(ex)
+        if seg.group is not None:
+            if seg.member:
+                key = "round_member"
+            elif set_ == sets and sets > 1:
+                key = "round_last"
+            else:
+                key = "round_first"
+            return self.w.say(key, exercise=ex.name, round=set_, rounds=sets, amount=amount)
+        if sets == 1:
+            return self.w.say("set_only", exercise=ex.name, amount=amount)
+        key = "set_first" if set_ == 1 else "set_last" if set_ == sets else "set_next"
+        return self.w.say(key, exercise=ex.name, set=set_, sets=sets, amount=amount)
+
+    def up_next(self, seg: _Seg) -> str:
+        if seg.group is not None:
+            names = [m.name for m in seg.group.members]
+            return self.w.say("up_next_group", next=self.w.join(names), rounds=seg.group.rounds)
+        ex = seg.exercise
+        assert ex is not None
+        return self.w.say("up_next", next=ex.name, sets=ex.sets, amount=self.amount(ex))
+
+    def tips(self, seg: _Seg, count: int) -> list[str]:
+        """Form tips for the transition `seg` leads through."""
+        if seg.group is not None and seg.set is None:
+            cues = [m.cues[0] for m in seg.group.members if m.cues]
+        elif seg.exercise is not None:
+            cues = list(seg.exercise.cues)
+            if seg.set:  # inside a group: a different tip each round
+                shift = (seg.set - 1) % len(cues) if cues else 0
+                cues = cues[shift:] + cues[:shift]
+        else:
+            cues = []
+        return [self.w.say("form_cue", cue=c) for c in cues[:count]]
+
+    def sound(self, name: str, at: int, seg: _Seg) -> Cue:
+        return _cue(at, self.sound_ms.get(name, 0), CueKind.SOUND, "sound", seg, sound=name)
+
+    def propose(self, segs: list[_Seg]) -> Iterator[Cue | _Want]:
+        for i, seg in enumerate(segs):
+            nxt = segs[i + 1] if i + 1 < len(segs) else None
+            prev = segs[i - 1] if i else None
+            if seg.kind in PAUSES and nxt is not None and nxt.kind is SegmentKind.WORK:
+                yield from self.pause(seg, nxt)
+            elif seg.kind is SegmentKind.WORK:
+                yield from self.work(seg, prev)
+            elif seg.kind is SegmentKind.FINISH:
+                yield self.sound("finish", seg.start, seg)
+                start = seg.start + self.sound_ms.get("finish", 0)
+                yield _Want(
+                    Priority.REQUIRED,
+                    start,
+                    seg.end,
+                    False,
+                    self.w.say("finish", title=self.title),
+                    "finish",
+                    seg,
+                    start,
+                )
+
+    def pause(self, seg: _Seg, work: _Seg) -> Iterator[Cue | _Want]:
+        w = self.w
+        count = min(COUNTDOWN_FROM, seg.length // 1000)
+        for n in range(count, 0, -1):
+            at = work.start - n * 1000
+            yield _Want(
+                Priority.REQUIRED,
+                at,
+                at,
+                False,
+                w.say("countdown", n=n),
+                "countdown",
+                seg,
+                at,
+                pinned=True,
+            )
+        countdown_start = work.start - count * 1000
+        open_at = seg.start
+        between_exercises = seg.kind is SegmentKind.TRANSITION and seg.set is None
+        if seg.kind is SegmentKind.REST or between_exercises:
+            yield self.sound("rest", seg.start, seg)
+            open_at += self.sound_ms.get("rest", 0)
+        last = countdown_start - SPEECH_GAP_MS
+        if seg.kind is SegmentKind.LEAD_IN:
+            assert seg.exercise is not None
+            yield _Want(
+                Priority.ANNOUNCE,
+                open_at,
+                last,
+                False,
+                w.say("get_ready", exercise=seg.exercise.name),
+                "get_ready",
+                seg,
+            )
+        elif seg.kind is SegmentKind.REST:
+            yield _Want(
+                Priority.ANNOUNCE,
+                open_at,
+                last,
+                False,
+                w.say("rest", duration=w.duration(seg.length / 1000)),
+                "rest",
+                seg,
+            )
+        elif seg.kind is SegmentKind.SWITCH:
+            yield _Want(
+                Priority.ANNOUNCE, open_at, last, False, w.say("switch_sides"), "switch", seg
+            )
+        elif between_exercises:
+            yield _Want(Priority.UP_NEXT, open_at, last, False, self.up_next(seg), "up_next", seg)
+        if seg.kind is not SegmentKind.SWITCH and seg.length >= WARNING_MIN_PAUSE_MS:
+            at = work.start - WARNING_AT_MS
+            yield _Want(
+                Priority.TIMING,
+                at,
+                at + 1000,
+                False,
+                w.say("time_left", duration=w.duration(WARNING_AT_MS / 1000)),
+                "time_left",
+                seg,
+            )
+        if seg.kind in (SegmentKind.LEAD_IN, SegmentKind.TRANSITION):
+            for tip in self.tips(seg, TIPS_PER_TRANSITION if seg.set is None else 1):
+                yield _Want(Priority.FORM, open_at, last, False, tip, "form", seg)
+        if seg.kind is not SegmentKind.SWITCH:
+            yield _Want(
+                Priority.REQUIRED,
+                open_at,
+                last,
+                True,
+                self.announcement(work),
+                "set",
+                work,
+                work.start + self.sound_ms.get("start", 0),
+            )
+
+    def work(self, seg: _Seg, prev: _Seg | None) -> Iterator[Cue | _Want]:
+        ex = seg.exercise
+        assert ex is not None
+        yield self.sound("start", seg.start, seg)
+        after_sound = seg.start + self.sound_ms.get("start", 0)
+        if (prev is None or prev.kind not in PAUSES) and seg.side in (None, 1):
+            yield _Want(
+                Priority.REQUIRED,
+                after_sound,
+                after_sound,
+                False,
+                self.announcement(seg),
+                "set",
+                seg,
+                after_sound,
+            )
+        if ex.kind is WorkKind.REPS:
+            if ex.timing.count_reps:
+                step = ex.timing.rep_time_ms
+                for n in range(1, (ex.reps or 0) + 1):
+                    at = seg.start + (n - 1) * step + step // 2
+                    yield _Want(
+                        Priority.REP_COUNT,
+                        at,
+                        at + step // 4,
+                        False,
+                        self.w.say("rep_count", n=n),
+                        "rep",
+                        seg,
+                    )
+            return
+        mid = seg.start + seg.length // 2
+        if seg.length >= HALFWAY_MIN_MS:
+            yield _Want(
+                Priority.TIMING,
+                mid,
+                mid + 1500,
+                False,
+                self.w.say("halfway", exercise=ex.name),
+                "halfway",
+                seg,
+            )
+        if seg.length >= MID_TIP_MIN_MS and ex.cues:
+            index = (2 * ((seg.set or 1) - 1) + (seg.side or 1) - 1) % len(ex.cues)
+            at = seg.start + max(3_000, seg.length // 4)
+            yield _Want(
+                Priority.FORM,
+                at,
+                mid - 1000,
+                False,
+                self.w.say("form_cue", cue=ex.cues[index]),
+                "form",
+                seg,
+            )
+        if seg.length >= TICKS_MIN_MS:
+            for n in range(COUNTDOWN_FROM, 0, -1):
+                yield self.sound("tick", seg.end - n * 1000, seg)
+
+
+def _cue(
+    at: int,
+    length: int,
+    kind: CueKind,
+    role: str,
+    seg: _Seg,
+    text: str | None = None,
+    sound: str | None = None,
+) -> Cue:
+    return Cue(
+        at=at / 1000,
+        duration=length / 1000,
+        kind=kind,
+        role=role,
+        text=text,
+        sound=sound,
+        exercise=seg.exercise.name if seg.exercise else None,
+        set=seg.set,
+        side=seg.side,
+    )
+
+
+def compile_session(
+    session: Session,
+    wording: Wording | None = None,
+    durations: DurationFn = estimate_speech_seconds,
+    sound_seconds: Mapping[str, float] = SOUND_SECONDS,
+) -> CueScript:
+    """Compile a validated session into its cue script.
+
+    `durations` gives the spoken length of a phrase in seconds: an estimate
+    by default, measured clip lengths when rendering audio.
+    """
+    wording = wording or load_wording()
+    segs = _lay_out(session)
+    proposals = list(_Cues(session.title, wording, sound_seconds).propose(segs))
+    cues: list[Cue] = [p for p in proposals if isinstance(p, Cue)]
+    wants = [p for p in proposals if isinstance(p, _Want)]
+    order = {id(w): n for n, w in enumerate(wants)}
+    wants.sort(key=lambda w: (w.priority, not w.pinned, w.earliest, order[id(w)]))
+    speech = _Speech()
+    length_cache: dict[str, int] = {}
+    for want in wants:
+        length = length_cache.get(want.text)
+        if length is None:
+            length = length_cache[want.text] = max(1, round(durations(want.text) * 1000))
+        need = length + SPEECH_GAP_MS
+        find = speech.late if want.late else speech.early
+        at = find(want.earliest, want.latest, need) if want.earliest <= want.latest else None
+        if at is None and want.fallback is not None:
+            at = speech.early(want.fallback, 1 << 62, need)
+        if at is None:
+            continue
+        speech.take(at, need)
+        cues.append(_cue(at, length, CueKind.SPEECH, want.role, want.seg, text=want.text))
+    cues.sort(key=lambda c: (c.at, c.kind is CueKind.SPEECH, c.role, c.text or c.sound or ""))
+    finish = segs[-1]
+    end = max(finish.end, max(round(c.end * 1000) for c in cues) + TAIL_MS)
+    segs[-1] = _Seg(finish.start, end, finish.kind, None, None, None, None)
+    segments = tuple(
+        Segment(
+            s.start / 1000,
+            s.end / 1000,
+            s.kind,
+            s.exercise.name if s.exercise else None,
+            s.set,
+            s.sets,
+            s.side,
+        )
+        for s in segs
+    )
+    return CueScript(session.title, end / 1000, segments, tuple(cues))

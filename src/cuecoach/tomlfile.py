@@ -1,0 +1,181 @@
+"""Reading TOML input files with line numbers for error messages.
+
+`tomllib` gives values but no positions, so a small scanner maps key paths to
+the line that wrote them. Key paths use 0-based list indexes internally and are
+shown 1-based to people (``exercise[3].do`` is the third ``[[exercise]]``).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, Problem
+
+KeyPath = tuple[str | int, ...]
+FILE_KEY = "(file)"
+
+_BARE_KEY = r"[A-Za-z0-9_-]+"
+_KEY_PART = rf'(?:{_BARE_KEY}|"(?:[^"\\]|\\.)*"|\'[^\']*\')'
+_DOTTED_KEY = rf"{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*"
+_ARRAY_HEADER = re.compile(rf"^\s*\[\[\s*({_DOTTED_KEY})\s*\]\]")
+_TABLE_HEADER = re.compile(rf"^\s*\[\s*({_DOTTED_KEY})\s*\]")
+_ASSIGNMENT = re.compile(rf"^\s*({_DOTTED_KEY})\s*=")
+_SPLIT_PART = re.compile(_KEY_PART)
+_DECODE_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)$")
+
+
+def key_path(parts: Sequence[str | int]) -> str:
+    """Human key path: ``("exercise", 2, "do")`` -> ``exercise[3].do``."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        else:
+            out += f".{part}" if out else part
+    return out or FILE_KEY
+
+
+def _split_key(text: str) -> tuple[str, ...]:
+    return tuple(p[1:-1] if p[0] in "\"'" else p for p in _SPLIT_PART.findall(text))
+
+
+@dataclass
+class _Scanner:
+    """Walks TOML source lines and records where each key path is written."""
+
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+    table: KeyPath = ()
+    array_counts: dict[tuple[str, ...], int] = field(default_factory=dict)
+
+    def scan(self, text: str, stop_at: int | None = None) -> None:
+        depth = 0  # open brackets/braces carried over from earlier lines
+        in_multiline: str | None = None
+        for number, raw in enumerate(text.splitlines(), start=1):
+            if stop_at is not None and number >= stop_at:
+                return
+            line = raw
+            if in_multiline:
+                if in_multiline not in line:
+                    continue
+                line = line.split(in_multiline, 1)[1]
+                in_multiline = None
+            if depth == 0:
+                self._record(line, number)
+            depth, in_multiline = _track_nesting(line, depth)
+
+    def _record(self, line: str, number: int) -> None:
+        if m := _ARRAY_HEADER.match(line):
+            name = _split_key(m.group(1))
+            index = self.array_counts.get(name, 0)
+            self.array_counts[name] = index + 1
+            self.table = (*name, index)
+            self.lines.setdefault(self.table, number)
+        elif m := _TABLE_HEADER.match(line):
+            self.table = _split_key(m.group(1))
+            self.lines.setdefault(self.table, number)
+        elif m := _ASSIGNMENT.match(line):
+            self.lines.setdefault((*self.table, *_split_key(m.group(1))), number)
+
+
+def _track_nesting(line: str, depth: int) -> tuple[int, str | None]:
+    """Bracket depth after `line`, and an unclosed multi-line string delimiter."""
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if ch == "#":
+            break
+        if line.startswith(('"""', "'''"), i):
+            delim = line[i : i + 3]
+            end = line.find(delim, i + 3)
+            if end < 0:
+                return depth, delim
+            i = end + 3
+            continue
+        if ch in "\"'":
+            end = i + 1
+            while end < len(line) and line[end] != ch:
+                end += 2 if ch == '"' and line[end] == "\\" else 1
+            i = end + 1
+            continue
+        if ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    # A table header like [defaults] opens and closes on its own line.
+    return depth, None
+
+
+@dataclass(frozen=True)
+class TomlDocument:
+    """A parsed TOML file plus where its keys are written."""
+
+    path: Path
+    data: dict[str, Any]
+    lines: dict[KeyPath, int]
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def line(self, parts: Sequence[str | int]) -> int | None:
+        """Line of `parts`, or of its nearest written ancestor."""
+        parts = tuple(parts)
+        while parts:
+            if parts in self.lines:
+                return self.lines[parts]
+            parts = parts[:-1]
+        return None
+
+    def problem(self, parts: Sequence[str | int], message: str) -> Problem:
+        return Problem(self.name, self.line(parts), key_path(parts), message)
+
+
+def read_toml(path: Path) -> TomlDocument:
+    """Read and parse `path`; any failure is an InputError naming the file and line."""
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError([Problem(name, None, FILE_KEY, "no such file")]) from None
+    except IsADirectoryError:
+        raise InputError(
+            [Problem(name, None, FILE_KEY, "is a folder; expected a .toml file")]
+        ) from None
+    except OSError as exc:
+        raise InputError([Problem(name, None, FILE_KEY, f"cannot read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            [Problem(name, line, FILE_KEY, f"not UTF-8 text (byte 0x{raw[exc.start]:02x})")]
+        ) from None
+    text = text.removeprefix("\ufeff")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        line_no: int | None = None
+        if m := _DECODE_POSITION.search(message):
+            line_no = int(m.group(1))
+            message = message[: m.start()]
+        scanner = _Scanner()
+        scanner.scan(text, stop_at=line_no)
+        parts: KeyPath = scanner.table
+        if line_no is not None:
+            bad_line = text.splitlines()[line_no - 1] if text.splitlines() else ""
+            if m2 := _ASSIGNMENT.match(bad_line):
+                parts = (*parts, *_split_key(m2.group(1)))
+        message = message[0].lower() + message[1:] if message else "invalid TOML"
+        raise InputError(
+            [Problem(name, line_no, key_path(parts), f"invalid TOML: {message}")]
+        ) from None
+    scanner = _Scanner()
+    scanner.scan(text)
+    return TomlDocument(path, data, scanner.lines)

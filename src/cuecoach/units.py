@@ -1,0 +1,180 @@
+"""Durations, distances, paces and the ``3x10/side`` shorthand.
+
+Every parser here takes the raw TOML value and returns a number or raises
+`UnitError` whose message says what was expected; the session parser adds the
+file, line and key.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from .model import WorkKind
+
+
+class UnitError(ValueError):
+    """A value could not be read; the message says what was expected."""
+
+
+_NUMBER = r"\d+(?:\.\d+)?"
+_SECONDS_PER_UNIT = {
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "second": 1,
+    "seconds": 1,
+    "min": 60,
+    "mins": 60,
+    "minute": 60,
+    "minutes": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hrs": 3600,
+    "hour": 3600,
+    "hours": 3600,
+}
+_METRES_PER_UNIT = {"m": 1, "km": 1000}
+_DURATION_PART = re.compile(rf"({_NUMBER})\s*([a-z]+)")
+_CLOCK = re.compile(r"(?:(\d+):)?(\d+):([0-5]\d)(?:\.(\d+))?")
+_DISTANCE = re.compile(rf"({_NUMBER})\s*(m|km)")
+_PACE = re.compile(rf"({_NUMBER})\s*(m/s|km/h)")
+_DO = re.compile(
+    rf"(?P<sets>\d+)\s*[x×]\s*(?P<amount>{_NUMBER}(?::[0-5]\d)?)\s*"
+    r"(?P<unit>[^\W\d_][\w'|-]*(?:\s+[^\W\d_][\w'|-]*)*)?\s*(?P<side>/\s*(?:side|leg|arm)s?)?",
+    re.IGNORECASE,
+)
+
+DURATION_HELP = 'a duration like "30s", "1min30s", "90s" or "1:30"'
+DISTANCE_HELP = 'a distance like "40m" or "1.5km"'
+PACE_HELP = 'a pace like "1m/s" or "4km/h"'
+DO_HELP = 'a shorthand like "3x12", "3x10/side", "3x30s", "3x40m" or "3x20 taps"'
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return f"{type(value).__name__} {value!r}"
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from ``30``, ``"30s"``, ``"1min30s"``, ``"1:30"``, ``"1h"``.
+
+    A bare number means seconds. A bare ``m`` is refused because in
+    cuecoach ``m`` means metres.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise UnitError(f"expected {DURATION_HELP}, got {_describe(value)}")
+    seconds = float(value) if isinstance(value, int | float) else _duration_from_text(value)
+    if math.isnan(seconds) or seconds < 0:  # NaN or negative
+        raise UnitError(f"expected {DURATION_HELP} of 0 or more, got {_describe(value)}")
+    return seconds
+
+
+def _duration_from_text(value: str) -> float:
+    text = value.strip().lower()
+    if re.fullmatch(_NUMBER, text):
+        return float(text)
+    if m := _CLOCK.fullmatch(text):
+        hours, minutes, secs, frac = m.groups()
+        return int(hours or 0) * 3600 + int(minutes) * 60 + int(secs) + float(f"0.{frac or 0}")
+    parts = _DURATION_PART.findall(text)
+    if parts and _DURATION_PART.sub("", text).strip() == "":
+        total = 0.0
+        for number, unit in parts:
+            if unit == "m":
+                raise UnitError(
+                    f'"{value}": "m" means metres; for minutes write '
+                    f'"{number}min" or "{float(number) * 60:g}s"'
+                )
+            if unit not in _SECONDS_PER_UNIT:
+                raise UnitError(f'"{value}": unknown time unit "{unit}"; expected {DURATION_HELP}')
+            total += float(number) * _SECONDS_PER_UNIT[unit]
+        return total
+    raise UnitError(f"expected {DURATION_HELP}, got {_describe(value)}")
+
+
+def parse_distance(value: object) -> float:
+    """Metres from ``40``, ``"40m"`` or ``"1.5km"`` (a bare number means metres)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise UnitError(f"expected {DISTANCE_HELP}, got {_describe(value)}")
+    if isinstance(value, int | float):
+        metres = float(value)
+    else:
+        text = value.strip().lower()
+        if re.fullmatch(_NUMBER, text):
+            metres = float(text)
+        elif m := _DISTANCE.fullmatch(text):
+            metres = float(m.group(1)) * _METRES_PER_UNIT[m.group(2)]
+        else:
+            raise UnitError(f"expected {DISTANCE_HELP}, got {_describe(value)}")
+    if math.isnan(metres) or metres < 0:
+        raise UnitError(f"expected {DISTANCE_HELP} of 0 or more, got {_describe(value)}")
+    return metres
+
+
+def parse_pace(value: object) -> float:
+    """Metres per second from ``1``, ``"1m/s"`` or ``"4km/h"``."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise UnitError(f"expected {PACE_HELP}, got {_describe(value)}")
+    if isinstance(value, int | float):
+        pace = float(value)
+    else:
+        text = value.strip().lower().replace(" ", "")
+        if re.fullmatch(_NUMBER, text):
+            pace = float(text)
+        elif m := _PACE.fullmatch(text):
+            pace = float(m.group(1)) / (3.6 if m.group(2) == "km/h" else 1.0)
+        else:
+            raise UnitError(f"expected {PACE_HELP}, got {_describe(value)}")
+    if math.isnan(pace) or pace <= 0:
+        raise UnitError(f"expected {PACE_HELP} above 0, got {_describe(value)}")
+    return pace
+
+
+@dataclass(frozen=True)
+class DoSpec:
+    """What a ``do`` shorthand says: sets and one set's amount."""
+
+    sets: int
+    kind: WorkKind
+    reps: int | None = None
+    unit: str | None = None
+    seconds: float | None = None
+    metres: float | None = None
+    per_side: bool = False
+
+
+def parse_do(value: object) -> DoSpec:
+    """Read ``SETS x AMOUNT [UNIT] [/side]``: ``"3x12"``, ``"3 × 10/side"``,
+    ``"3x30s/side"``, ``"3x40m"``, ``"3x20 taps"``, ``"3x8/leg"``, ``"2x1:30"``."""
+    if not isinstance(value, str):
+        raise UnitError(f"expected {DO_HELP}, got {_describe(value)}")
+    m = _DO.fullmatch(value.strip())
+    if m is None:
+        raise UnitError(f"expected {DO_HELP}, got {_describe(value)}")
+    sets = int(m.group("sets"))
+    amount = m.group("amount")
+    word = m.group("unit")
+    per_side = m.group("side") is not None
+    unit = word.lower() if word else None
+    if ":" in amount:
+        if unit is not None:
+            raise UnitError(f'"{value}": a time like "1:30" takes no unit after it')
+        return DoSpec(sets, WorkKind.TIME, seconds=parse_duration(amount), per_side=per_side)
+    if unit is not None and unit in _METRES_PER_UNIT:
+        return DoSpec(
+            sets, WorkKind.DISTANCE, metres=parse_distance(amount + unit), per_side=per_side
+        )
+    if unit is not None and all(t in _SECONDS_PER_UNIT for t in re.findall(r"[a-z]+", unit)):
+        try:
+            seconds = parse_duration(amount + unit)
+        except UnitError as exc:
+            raise UnitError(f'"{value}": {exc}') from None
+        return DoSpec(sets, WorkKind.TIME, seconds=seconds, per_side=per_side)
+    if "." in amount:
+        raise UnitError(f'"{value}": a rep count must be a whole number')
+    return DoSpec(sets, WorkKind.REPS, reps=int(amount), unit=word, per_side=per_side)

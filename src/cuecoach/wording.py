@@ -1,0 +1,245 @@
+"""Cue wording: every spoken phrase comes from a wording table.
+
+The default tables are data files inside the package (one per language); a
+user file overrides any subset of keys. Keys and placeholders are checked
+when a file loads, so a typo fails at once with its name instead of being
+spoken aloud in the middle of a workout.
+"""
+
+from __future__ import annotations
+
+import difflib
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from .errors import InputError, Problem
+from .tomlfile import FILE_KEY, read_toml
+
+NUMBERS = frozenset(
+    {
+        "set",
+        "sets",
+        "round",
+        "rounds",
+        "reps",
+        "n",
+        "seconds",
+        "minutes",
+        "hours",
+        "metres",
+        "kilometres",
+    }
+)
+
+# Each key and the placeholders it may use.
+PLACEHOLDERS: Mapping[str, frozenset[str]] = {
+    "get_ready": frozenset({"exercise"}),
+    "set_first": frozenset({"exercise", "set", "sets", "amount"}),
+    "set_next": frozenset({"exercise", "set", "sets", "amount"}),
+    "set_last": frozenset({"exercise", "set", "sets", "amount"}),
+    "set_only": frozenset({"exercise", "amount"}),
+    "round_first": frozenset({"exercise", "round", "rounds", "amount"}),
+    "round_last": frozenset({"exercise", "round", "rounds", "amount"}),
+    "round_member": frozenset({"exercise", "round", "rounds", "amount"}),
+    "countdown": frozenset({"n"}),
+    "rep_count": frozenset({"n"}),
+    "halfway": frozenset({"exercise"}),
+    "switch_sides": frozenset(),
+    "rest": frozenset({"duration"}),
+    "time_left": frozenset({"duration"}),
+    "up_next": frozenset({"next", "sets", "amount"}),
+    "up_next_group": frozenset({"next", "rounds"}),
+    "form_cue": frozenset({"cue"}),
+    "finish": frozenset({"title"}),
+    "amount_reps": frozenset({"reps", "unit"}),
+    "amount_per_side": frozenset({"amount"}),
+    "unit_reps": frozenset(),
+    "duration_seconds": frozenset({"seconds"}),
+    "duration_minutes": frozenset({"minutes"}),
+    "duration_minutes_seconds": frozenset({"minutes", "seconds"}),
+    "duration_hours": frozenset({"hours"}),
+    "duration_hours_minutes": frozenset({"hours", "minutes"}),
+    "distance_metres": frozenset({"metres"}),
+    "distance_kilometres": frozenset({"kilometres"}),
+    "list_and": frozenset({"items", "last"}),
+    "list_separator": frozenset(),
+}
+_WORDING_DIR = resources.files("cuecoach") / "data" / "wording"
+# One default wording file per language, found by name.
+LANGUAGES = tuple(
+    sorted(e.name.removesuffix(".toml") for e in _WORDING_DIR.iterdir() if e.name.endswith(".toml"))
+)
+
+_FORMATTER = string.Formatter()
+
+
+def _check_template(key: str, template: str) -> list[str]:
+    """Problems with one template: unknown placeholders, bad plural forms, bad braces."""
+    allowed = PLACEHOLDERS[key]
+    try:
+        fields = [f for f in _FORMATTER.parse(template) if f[1] is not None]
+    except ValueError as exc:
+        return [f"{exc} (write {{{{ and }}}} for literal braces)"]
+    problems = []
+    for _, name, spec, conversion in fields:
+        if name not in allowed:
+            known = ", ".join(f"{{{n}}}" for n in sorted(allowed)) or "none"
+            problems.append(f"unknown placeholder {{{name}}}; this phrase can use: {known}")
+        elif conversion:
+            problems.append(f"{{{name}!{conversion}}}: conversions are not supported")
+        elif spec and (name not in NUMBERS or spec.count("|") != 1):
+            problems.append(
+                f"{{{name}:{spec}}}: only number placeholders take word forms, "
+                f"written like {{sets:set|sets}}"
+            )
+    return problems
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _fill(value: object, spec: str) -> str:
+    """One placeholder's text: the number, or the `one|other` word agreeing with it."""
+    if spec:
+        one, other = spec.split("|")
+        return one if value == 1 else other
+    return _plain(value)
+
+
+Template = tuple[tuple[str, str | None, str], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Wording:
+    """A complete, checked wording table."""
+
+    language: str
+    templates: Mapping[str, str]
+    _parsed: dict[str, Template] = field(default_factory=dict, repr=False)
+    _said: dict[tuple[object, ...], str] = field(default_factory=dict, repr=False)
+
+    def say(self, key: str, **values: object) -> str:
+        """The phrase for `key` with its placeholders filled in."""
+        memo = (key, *sorted(values.items()))
+        text = self._said.get(memo)
+        if text is None:
+            parts = self._parsed.get(key)
+            if parts is None:
+                parts = self._parsed[key] = tuple(
+                    (literal, name, spec or "")
+                    for literal, name, spec, _ in _FORMATTER.parse(self.templates[key])
+                )
+            raw = "".join(
+                literal + ("" if name is None else _fill(values[name], spec))
+                for literal, name, spec in parts
+            )
+            text = self._said[memo] = " ".join(raw.split())
+        return text
+
+    def forms(self, key: str) -> tuple[str, str]:
+        """A `one|other` template (like ``unit_reps``) as its two word forms."""
+        return split_forms(self.templates[key])
+
+    def count(self, n: int, forms: tuple[str, str]) -> str:
+        """The word of `forms` that agrees with `n`."""
+        return forms[0] if n == 1 else forms[1]
+
+    def duration(self, seconds: float) -> str:
+        """A spoken length: "45 seconds", "90 seconds", "2 minutes 30 seconds"."""
+        whole = round(seconds)
+        if abs(seconds - whole) > 1e-9:
+            return self.say("duration_seconds", seconds=round(seconds, 1))
+        if whole < 120:
+            return self.say("duration_seconds", seconds=whole)
+        if whole < 3600:
+            minutes, secs = divmod(whole, 60)
+            if secs:
+                return self.say("duration_minutes_seconds", minutes=minutes, seconds=secs)
+            return self.say("duration_minutes", minutes=minutes)
+        hours, minutes = divmod(whole // 60, 60)
+        if minutes:
+            return self.say("duration_hours_minutes", hours=hours, minutes=minutes)
+        return self.say("duration_hours", hours=hours)
+
+    def distance(self, metres: float) -> str:
+        """A spoken distance: "40 metres", "1.5 kilometres"."""
+        if metres >= 1000:
+            return self.say("distance_kilometres", kilometres=round(metres / 1000, 2))
+        return self.say("distance_metres", metres=round(metres, 1))
+
+    def join(self, items: list[str]) -> str:
+        """Names as a spoken list: "A", "A and B", "A, B and C"."""
+        if len(items) == 1:
+            return items[0]
+        head = self.templates["list_separator"].join(items[:-1])
+        return self.say("list_and", items=head, last=items[-1])
+
+
+def split_forms(text: str) -> tuple[str, str]:
+    """``"tap|taps"`` -> ("tap", "taps"); a single word serves both."""
+    one, _, other = text.partition("|")
+    return one.strip(), (other or one).strip()
+
+
+def wording_text(language: str = "en") -> str:
+    """The default wording file of `language`, comments included."""
+    return (_WORDING_DIR / f"{language}.toml").read_text(encoding="utf-8")
+
+
+def _load(path: Path, base: Mapping[str, str] | None) -> dict[str, str]:
+    doc = read_toml(path)
+    problems: list[Problem] = []
+    templates = dict(base or {})
+    for key, value in doc.data.items():
+        if key not in PLACEHOLDERS:
+            close = difflib.get_close_matches(key, list(PLACEHOLDERS), n=1)
+            hint = f'; did you mean "{close[0]}"?' if close else ""
+            problems.append(doc.problem((key,), f"unknown wording key{hint}"))
+            continue
+        if not isinstance(value, str):
+            problems.append(doc.problem((key,), "expected a string"))
+            continue
+        problems.extend(doc.problem((key,), msg) for msg in _check_template(key, value))
+        templates[key] = value
+    if base is None:
+        missing = sorted(set(PLACEHOLDERS) - set(templates))
+        if missing:
+            problems.append(
+                Problem(str(path), None, FILE_KEY, f"missing keys: {', '.join(missing)}")
+            )
+    if problems:
+        raise InputError(problems)
+    return templates
+
+
+@cache
+def _builtin(language: str) -> dict[str, str]:
+    with resources.as_file(_WORDING_DIR / f"{language}.toml") as path:
+        return _load(path, None)
+
+
+def load_wording(language: str | None = None, user_file: Path | None = None) -> Wording:
+    """The default wording of `language` (English if None), with `user_file` on top."""
+    lang = (language or "en").split("-")[0].split("_")[0].lower()
+    if lang not in LANGUAGES:
+        raise InputError(
+            [
+                Problem(
+                    "(settings)",
+                    None,
+                    "language",
+                    f'no wording for language "{language}"; available: {", ".join(LANGUAGES)}',
+                )
+            ]
+        )
+    templates = _builtin(lang)
+    if user_file is not None:
+        templates = _load(user_file, templates)
+    return Wording(lang, templates)

@@ -1,0 +1,184 @@
+"""The command line through click's CliRunner: output, errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import DATA, SESSIONS
+from cuecoach.cli import cli
+from cuecoach.errors import InputError, Problem
+from cuecoach.parse import load
+
+DAY1 = str(SESSIONS / "day1-upper-core.toml")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["check"], ["script"], ["exercises"], ["wording"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    code, out, _ = run(*command, "--help")
+    assert code == 0 and out.startswith("Usage: ")
+
+
+def test_check_accepts_the_samples_and_the_program() -> None:
+    code, out, err = run("check", *sorted(str(p) for p in SESSIONS.glob("*.toml")))
+    assert code == 0, err
+    assert out.count("ok: ") == 6  # four sessions plus the program's two
+    assert err == ""
+
+
+def test_check_reports_every_file_and_fails() -> None:
+    bad = DATA / "invalid" / "absurd-values.toml"
+    code, out, err = run("check", DAY1, str(bad), str(DATA / "invalid" / "groups.toml"))
+    assert code == 2
+    assert out.startswith("ok: ")
+    lines = err.splitlines()
+    assert len(lines) == 7 and all(line.startswith("error: ") for line in lines)
+    assert (
+        f"error: {bad}:10: exercise[1].sets: expected a whole number from 1 to 20, got 0" in lines
+    )
+    assert "Traceback" not in err
+
+
+def test_check_warns_about_unknown_names_but_passes(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('[[exercise]]\nname = "Pushup Burpee"\ndo = "3x10"\n', encoding="utf-8")
+    code, _, err = run("check", str(path))
+    assert code == 0
+    assert err.startswith(
+        f'warning: {path}:2: exercise[1].name: "Pushup Burpee" is not in the exercise library'
+    )
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "srt", "vtt", "lrc"])
+def test_script_formats(fmt: str) -> None:
+    code, out, _ = run("script", DAY1, "--format", fmt)
+    assert code == 0
+    first_line = {
+        "table": "Day 1 – Upper Body Strength + Core  —  27:08.0",
+        "json": "{",
+        "srt": "1",
+        "vtt": "WEBVTT",
+        "lrc": "[ti:Day 1 – Upper Body Strength + Core]",
+    }[fmt]
+    assert out.splitlines()[0].startswith(first_line)
+    assert "Get ready. First up: Push-Ups." in out
+
+
+def test_script_json_is_the_contract() -> None:
+    _, out, _ = run("script", DAY1, "-f", "json")
+    data = json.loads(out)
+    assert list(data) == ["title", "duration", "segments", "cues"]
+    assert data["segments"][0] == {"start": 0.0, "end": 10.0, "kind": "lead_in", "exercise": "Push-Ups",
+                                   "set": None, "sets": 3, "side": None}  # fmt: skip
+    assert data["cues"][0] == {"at": 0.0, "duration": 2.4, "kind": "speech",
+                               "text": "Get ready. First up: Push-Ups.", "exercise": "Push-Ups",
+                               "set": None, "side": None, "role": "get_ready"}  # fmt: skip
+    sound = next(c for c in data["cues"] if c["kind"] == "sound")
+    assert sound == {"at": 10.0, "duration": 0.3, "kind": "sound", "sound": "start",
+                     "exercise": "Push-Ups", "set": 1, "side": None, "role": "sound"}  # fmt: skip
+
+
+def test_script_with_wording_override(tmp_path: Path) -> None:
+    words = tmp_path / "w.toml"
+    words.write_text('get_ready = "Let us begin with {exercise}."\n', encoding="utf-8")
+    code, out, _ = run("script", DAY1, "--wording", str(words))
+    assert code == 0 and "Let us begin with Push-Ups." in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["script", "nope.toml"], "error: nope.toml: (file): no such file"),
+     (["script", str(SESSIONS / "week.toml")], "(file): is a program file; give one of its sessions"),
+     (["script", DAY1, "--wording", "missing.toml"], "error: missing.toml: (file): no such file"),
+     (["exercises", "pushp"], 'error: no exercise "pushp" in the library; did you mean: Push-Up'),
+     (["wording", "--language", "xx"], 'no wording for language "xx"')],
+)  # fmt: skip
+def test_errors_exit_2_without_traceback(args: list[str], message: str) -> None:
+    code, _, err = run(*args)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_exercises_list_and_entry() -> None:
+    code, out, _ = run("exercises")
+    assert code == 0 and "Push-Up" in out and "core:" in out
+    code, out, _ = run("exercises", "farmers carry")
+    assert (
+        code == 0 and out.startswith("Farmer's Carry\n") and "muscles: " in out and "cues:" in out
+    )
+
+
+def test_wording_prints_a_loadable_file(tmp_path: Path) -> None:
+    code, out, _ = run("wording")
+    assert code == 0 and 'get_ready = "Get ready. First up: {exercise}."' in out
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    done = subprocess.run([sys.executable, "-m", "cuecoach", "script", DAY1, "-f", "lrc"],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 0 and done.stdout.startswith("[ti:Day 1")
+
+
+def test_python_dash_m_bad_input_exits_2() -> None:
+    bad = DATA / "invalid" / "not-utf8.toml"
+    done = subprocess.run([sys.executable, "-m", "cuecoach", "check", str(bad)],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == f"error: {bad}:3: (file): not UTF-8 text (byte 0xff)\n"
+
+
+# ---- random bad input never escapes as anything but InputError ----------------
+
+scalars = st.one_of(
+    st.integers(-(10**9), 10**9), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
+    st.sampled_from(["3x10", "3 × 10/side", "1m", "30s", "1:30", "x", "", "3x40m", "-1", "99999h"]),
+    st.text(max_size=12),
+)  # fmt: skip
+keys = st.sampled_from(["name", "sets", "reps", "time", "distance", "do", "per_side", "unit", "cues",
+                        "group", "rest", "pace", "count_reps", "lead_in", "switch_time", "bogus"])  # fmt: skip
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3), max_leaves=5)
+
+
+def toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return repr(value)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.dictionaries(keys, values, max_size=6), min_size=0, max_size=3),
+       st.dictionaries(st.sampled_from(["rest", "pace", "wording", "rate", "volume", "engine", "lead_in"]),
+                       values, max_size=3),
+       st.binary(max_size=20))  # fmt: skip
+def test_random_input_only_raises_input_error(
+    tmp_path: Path, exercises: list[dict[str, object]], defaults: dict[str, object], junk: bytes
+) -> None:
+    lines = ["[defaults]", *(f"{k} = {toml_value(v)}" for k, v in defaults.items())]
+    for table in exercises:
+        lines += ["[[exercise]]", *(f"{k} = {toml_value(v)}" for k, v in table.items())]
+    path = tmp_path / "random.toml"
+    path.write_bytes("\n".join(lines).encode() + (b"\n" + junk if junk[:1] == b"#" else b""))
+    problems: tuple[Problem, ...] = ()
+    try:
+        load(path)
+    except InputError as exc:
+        problems = exc.problems
+    assert all(p.file == str(path) for p in problems)

@@ -1,0 +1,77 @@
+"""Durations, distances, paces and the `do` shorthand."""
+
+from __future__ import annotations
+
+import pytest
+
+from cuecoach.model import WorkKind
+from cuecoach.units import DoSpec, UnitError, parse_distance, parse_do, parse_duration, parse_pace
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30s", 30), ("90s", 90), ("1min30s", 90), ("1:30", 90), ("1 min 30 s", 90), (45, 45),
+     ("1.5min", 90), ("2 minutes", 120), ("1h", 3600), ("1:02:03", 3723), ("0", 0), (2.5, 2.5),
+     ("10 sec", 10), ("0:05.5", 5.5)],
+)  # fmt: skip
+def test_durations(text: object, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("1m", '"1m": "m" means metres; for minutes write "1min" or "60s"'),
+     ("2m30s", '"2m30s": "m" means metres; for minutes write "2min" or "120s"'),
+     ("abc", 'expected a duration like "30s", "1min30s", "90s" or "1:30", got "abc"'),
+     ("5 fortnights", '"5 fortnights": unknown time unit "fortnights"; expected a duration like "30s", "1min30s", "90s" or "1:30"'),
+     (True, 'expected a duration like "30s", "1min30s", "90s" or "1:30", got boolean true'),
+     (-5, 'expected a duration like "30s", "1min30s", "90s" or "1:30" of 0 or more, got int -5'),
+     ([30], 'expected a duration like "30s", "1min30s", "90s" or "1:30", got list [30]')],
+)  # fmt: skip
+def test_bad_durations(value: object, message: str) -> None:
+    with pytest.raises(UnitError) as caught:
+        parse_duration(value)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(("text", "metres"), [("40m", 40), ("1.5km", 1500), (25, 25), ("20 m", 20)])
+def test_distances(text: object, metres: float) -> None:
+    assert parse_distance(text) == metres
+
+
+@pytest.mark.parametrize(("text", "pace"), [("1m/s", 1), ("3.6 km/h", 1), (2, 2), ("1.5 m/s", 1.5)])
+def test_paces(text: object, pace: float) -> None:
+    assert parse_pace(text) == pytest.approx(pace)
+
+
+@pytest.mark.parametrize("value", ["0m/s", "fast", -1])
+def test_bad_paces(value: object) -> None:
+    with pytest.raises(UnitError):
+        parse_pace(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "spec"),
+    [("3x12", DoSpec(3, WorkKind.REPS, reps=12)),
+     ("3 × 10/side", DoSpec(3, WorkKind.REPS, reps=10, per_side=True)),
+     ("3X8/leg", DoSpec(3, WorkKind.REPS, reps=8, per_side=True)),
+     ("2x8 / arm", DoSpec(2, WorkKind.REPS, reps=8, per_side=True)),
+     ("3x20 taps", DoSpec(3, WorkKind.REPS, reps=20, unit="taps")),
+     ("3x10 tap|taps", DoSpec(3, WorkKind.REPS, reps=10, unit="tap|taps")),
+     ("3x30s/side", DoSpec(3, WorkKind.TIME, seconds=30, per_side=True)),
+     ("3x1min30s", DoSpec(3, WorkKind.TIME, seconds=90)),
+     ("2x1:30", DoSpec(2, WorkKind.TIME, seconds=90)),
+     ("3x40m", DoSpec(3, WorkKind.DISTANCE, metres=40)),
+     ("3 x 20m/side", DoSpec(3, WorkKind.DISTANCE, metres=20, per_side=True)),
+     ("2x1km", DoSpec(2, WorkKind.DISTANCE, metres=1000))],
+)  # fmt: skip
+def test_do_shorthand(text: str, spec: DoSpec) -> None:
+    assert parse_do(text) == spec
+
+
+@pytest.mark.parametrize(
+    "text", ["3", "x10", "3x", "three x ten", "3x10/knee", "3x1:30 reps", "3x1.5"]
+)
+def test_bad_do_shorthand(text: str) -> None:
+    with pytest.raises(UnitError):
+        parse_do(text)
