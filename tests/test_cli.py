@@ -16,6 +16,7 @@ from conftest import DATA, SESSIONS
 from cuecoach.cli import cli
 from cuecoach.errors import InputError, Problem
 from cuecoach.parse import load
+from cuecoach.pipeline import prepare
 
 DAY1 = str(SESSIONS / "day1-upper-core.toml")
 
@@ -182,3 +183,75 @@ def test_random_input_only_raises_input_error(
     except InputError as exc:
         problems = exc.problems
     assert all(p.file == str(path) for p in problems)
+
+
+# ---- speech, cache, voices and live play ---------------------------------------
+
+
+def test_script_measured_uses_real_clip_lengths() -> None:
+    code, estimated, _ = run("script", DAY1, "-f", "json")
+    code_m, measured, _ = run("script", DAY1, "-f", "json", "--measured")
+    assert code == code_m == 0
+    est = json.loads(estimated)["cues"][0]
+    real = json.loads(measured)["cues"][0]
+    assert est["text"] == real["text"] == "Get ready. First up: Push-Ups."
+    assert est["duration"] == 2.4  # the estimate
+    assert real["duration"] != est["duration"] and 1.5 < real["duration"] < 3.5  # espeak's clip
+
+
+def test_script_measured_rate_flag_changes_lengths() -> None:
+    _, slow, _ = run("script", DAY1, "-f", "json", "--measured", "--rate", "120")
+    _, fast, _ = run("script", DAY1, "-f", "json", "--measured", "--rate", "300")
+    assert json.loads(slow)["cues"][0]["duration"] > 1.5 * json.loads(fast)["cues"][0]["duration"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--rate", "5000"], "error: (command line): --rate: expected words per minute from 80 to 450, got 5000"),
+     (["--volume", "2"], "error: (command line): --volume: expected a volume from 0 to 1, got 2"),
+     (["--measured", "--voice", "Englsh"], "error: unknown espeak voice 'Englsh'"),
+     (["--sound", "start"], 'error: (command line): --sound: expected NAME=FILE, got "start"')],
+)  # fmt: skip
+def test_bad_speech_flags_exit_2(args: list[str], message: str) -> None:
+    code, _, err = run("script", DAY1, *args)
+    assert code == 2
+    assert err.startswith(message)
+
+
+def test_voices_lists_the_engine_and_filters_by_language() -> None:
+    code, out, err = run("voices", "--language", "es")
+    assert code == 0
+    assert out.splitlines()[0].startswith("roa/es ")
+    assert err == f"{len(out.splitlines())} espeak voices\n"
+
+
+def test_cache_info_and_clear() -> None:
+    run("script", DAY1, "--measured")
+    code, out, _ = run("cache", "info")
+    entries = int(out.splitlines()[1].split()[1])
+    assert code == 0 and entries > 40
+    assert run("cache", "clear")[1] == f"removed {entries} cached phrases\n"
+    assert run("cache", "info")[1].splitlines()[1] == "entries:  0"
+
+
+def test_play_without_audio_prints_cues_in_order(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from cuecoach.live import VirtualClock, player
+
+    monkeypatch.setattr(player, "RealClock", VirtualClock)  # a whole session in no time
+    path = tmp_path / "s.toml"
+    path.write_text(
+        '[defaults]\nlead_in = "15s"\n[[exercise]]\nname = "Push-Ups"\ndo = "2x3"\nrest = "20s"\n',
+        encoding="utf-8",
+    )
+    code, out, _ = run("play", str(path), "--no-audio")
+    assert code == 0
+    said = [line.split('"')[1] for line in out.splitlines() if '"' in line]
+    expected = [c.text for c in prepare(path).script.cues if c.text]
+    assert said == expected
+    assert said[:2] == [
+        "Get ready. First up: Push-Ups.",
+        "Elbows 45 to 60 degrees from your sides.",
+    ]
+    assert said[-1] == "Workout complete. Great work."

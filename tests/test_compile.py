@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from conftest import DATA, SESSIONS
 from cuecoach.compile import FINISH_MS, compile_session, estimate_speech_seconds
 from cuecoach.cuescript import CueKind, CueScript, SegmentKind, to_json
-from cuecoach.model import Exercise, Group, Item, Session, Timing, WorkKind
+from cuecoach.model import Exercise, Group, Item, Session, SpeechSettings, Timing, WorkKind
 from cuecoach.pipeline import prepare
 
 VALID = sorted(p for p in (DATA / "valid").glob("*.toml") if not p.name.endswith(".words.toml"))
@@ -231,6 +231,21 @@ def test_form_tips_are_dropped_before_anything_else() -> None:
         if transition.start <= c.at < transition.end and c.kind is CueKind.SPEECH
     ]
     assert roles == ["up_next", "set", "countdown", "countdown", "countdown"]
+
+
+def test_english_library_tips_are_not_spoken_in_another_language(tmp_path: Path) -> None:
+    path = tmp_path / "es.toml"
+    path.write_text(
+        '[defaults]\nlanguage = "es"\n'
+        '[[exercise]]\nname = "Push-Ups"\ndo = "1x5"\n'
+        '[[exercise]]\nname = "Side Plank"\ndo = "1x40s"\n'
+        '[[exercise]]\nname = "Plank"\ndo = "1x40s"\ncues = ["Aprieta los glúteos."]\n',
+        encoding="utf-8",
+    )
+    english = prepare(path, speech=SpeechSettings(language="en")).script
+    spanish = prepare(path).script
+    assert "Elbow under your shoulder." in spoken(english, "form")
+    assert set(spoken(spanish, "form")) == {"Aprieta los glúteos."}
 
 
 def test_measured_durations_move_cues_apart() -> None:

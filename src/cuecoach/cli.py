@@ -6,13 +6,20 @@ Every `CuecoachError` becomes a message on stderr and exit status 2.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from .errors import CuecoachError, InputError, Problem
+
+if TYPE_CHECKING:
+    from .model import SpeechSettings
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_INPUT = 2
 FORMATS = ("table", "json", "srt", "vtt", "lrc")
@@ -56,6 +63,73 @@ library_option = click.option(
     type=_existing,
     help="An exercise library file that adds to or overrides the built-in one.",
 )
+
+
+ENGINES = ("espeak", "pyttsx3")
+
+
+def speech_options(command: F) -> F:
+    """--engine/--voice/--rate/--volume/--language: the CLI's speech settings layer."""
+    options = [
+        click.option("--engine", type=click.Choice(ENGINES), help="Text-to-speech engine."),
+        click.option("--voice", help="Voice id or name (see `cuecoach voices`)."),
+        click.option("--rate", type=int, help="Speaking rate in words per minute (80-450)."),
+        click.option("--volume", type=float, help="Speech volume from 0 to 1."),
+        click.option("--language", help='Language of the voice and wording, like "en" or "es".'),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def speech_layer(options: dict[str, Any]) -> SpeechSettings:
+    """The speech flags given on the command line, as a settings layer."""
+    from .model import SpeechSettings
+    from .parse import speech_settings, validate_speech
+
+    given = {k: options.pop(k) for k in ("engine", "voice", "rate", "volume", "language")}
+    given = {k: v for k, v in given.items() if v is not None}
+    problems = validate_speech(given)
+    if problems:
+        raise InputError(Problem("(command line)", None, f"--{k}", m) for k, m in problems)
+    return speech_settings(given) if given else SpeechSettings()
+
+
+def sound_overrides(values: tuple[str, ...]) -> dict[str, Path]:
+    """`--sound NAME=FILE` options as a mapping."""
+    out: dict[str, Path] = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise InputError(
+                [Problem("(command line)", None, "--sound", f'expected NAME=FILE, got "{value}"')]
+            )
+        out[name] = Path(path)
+    return out
+
+
+sound_option = click.option(
+    "--sound",
+    "sounds",
+    multiple=True,
+    metavar="NAME=FILE",
+    help="Use your own sound for start, tick, rest or finish (WAV/MP3/FLAC/OGG). Repeatable.",
+)
+
+
+@contextmanager
+def speech_progress(quiet: bool = False) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr while phrases are synthesized (only on a terminal)."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=1, label="Preparing speech", file=sys.stderr) as bar:
+
+        def update(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        yield update
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -121,16 +195,135 @@ def check(files: tuple[Path, ...], wording: Path | None, library: Path | None) -
     show_default=True,
     help="How to print the script.",
 )
+@click.option(
+    "--measured",
+    is_flag=True,
+    help="Synthesize the speech and time the script with the real clip lengths.",
+)
 @wording_option
 @library_option
-def script(file: Path, fmt: str, wording: Path | None, library: Path | None) -> None:
-    """Print the compiled cue script of the session FILE."""
+@sound_option
+@speech_options
+def script(
+    file: Path,
+    fmt: str,
+    measured: bool,
+    wording: Path | None,
+    library: Path | None,
+    sounds: tuple[str, ...],
+    **speech: Any,
+) -> None:
+    """Print the compiled cue script of the session FILE.
+
+    Durations are estimated from the text unless --measured is given.
+    """
     from .cuescript import WRITERS
     from .pipeline import prepare
 
-    prepared = prepare(file, wording=wording, library=library)
+    layer = speech_layer(speech)
+    with speech_progress(quiet=not measured) as progress:
+        prepared = prepare(
+            file,
+            wording=wording,
+            library=library,
+            speech=layer,
+            speak=measured,
+            sounds=sound_overrides(sounds),
+            progress=progress,
+        )
     warn(prepared.session.warnings)
     click.echo(WRITERS[fmt](prepared.script), nl=False)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--no-audio", is_flag=True, help="Print each cue as it happens instead of playing sound."
+)
+@wording_option
+@library_option
+@sound_option
+@speech_options
+def play(
+    file: Path,
+    no_audio: bool,
+    wording: Path | None,
+    library: Path | None,
+    sounds: tuple[str, ...],
+    **speech: Any,
+) -> None:
+    """Coach the session FILE live, hands-free, through the speakers.
+
+    Keys (no Enter needed): space pause/resume, n next, p previous/restart,
+    q quit. Without a terminal it plays to the end on its own.
+    """
+    from .live import EndReason, MiniaudioOutput, TextOutput
+    from .live import play as play_live
+    from .pipeline import prepare
+    from .sounds import load_sounds
+
+    layer = speech_layer(speech)
+    overrides = sound_overrides(sounds)
+    # Open the device first: a machine without sound fails before any speech work.
+    output = TextOutput() if no_audio else MiniaudioOutput()
+    with speech_progress() as progress:
+        prepared = prepare(
+            file,
+            wording=wording,
+            library=library,
+            speech=layer,
+            speak=not no_audio,
+            sounds=overrides,
+            progress=progress,
+        )
+    warn(prepared.session.warnings)
+    script = prepared.script
+    clips = (
+        prepared.speaker.clips(c.text for c in script.cues if c.text) if prepared.speaker else {}
+    )
+    sound_clips = {} if no_audio else load_sounds(output.sample_rate, overrides)
+    result = play_live(script, clips, sound_clips, output)
+    if result.reason is EndReason.INTERRUPTED:
+        raise SystemExit(130)
+
+
+@cli.command()
+@click.option(
+    "--engine", type=click.Choice(ENGINES), help="Engine to list (default: this platform's)."
+)
+@click.option("--language", help='Only voices for this language, like "en" or "es".')
+def voices(engine: str | None, language: str | None) -> None:
+    """List the text-to-speech voices available."""
+    from .speech import default_engine_name, list_voices
+
+    name = engine or default_engine_name()
+    found = list_voices(name, language)
+    width = max((len(v.id) for v in found), default=2)
+    for voice in found:
+        click.echo(f"{voice.id:<{width}}  {voice.name}  ({', '.join(voice.languages)})")
+    click.echo(f"{len(found)} {name} voice{'s' if len(found) != 1 else ''}", err=True)
+
+
+@cli.group()
+def cache() -> None:
+    """Show or clear the cache of synthesized phrases."""
+
+
+@cache.command("info")
+def cache_info() -> None:
+    """Where the phrase cache is, how many entries it holds and its size."""
+    from .speech import cache_info as info
+
+    folder, entries, size = info()
+    click.echo(f"location: {folder}\nentries:  {entries}\nsize:     {size / 1e6:.1f} MB")
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Delete every cached phrase (they are synthesized again when needed)."""
+    from .speech import cache_clear as clear
+
+    click.echo(f"removed {clear()} cached phrases")
 
 
 @cli.command()

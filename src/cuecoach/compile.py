@@ -272,12 +272,18 @@ class _Cues:
         assert ex is not None
         return self.w.say("up_next", next=ex.name, sets=ex.sets, amount=self.amount(ex))
 
+    def spoken_cues(self, ex: Exercise) -> tuple[str, ...]:
+        """An exercise's form tips, unless they are in another language than the wording."""
+        if ex.cues_language not in (None, self.w.language):
+            return ()
+        return ex.cues
+
     def tips(self, seg: _Seg, count: int) -> list[str]:
         """Form tips for the transition `seg` leads through."""
         if seg.group is not None and seg.set is None:
-            cues = [m.cues[0] for m in seg.group.members if m.cues]
+            cues = [self.spoken_cues(m)[0] for m in seg.group.members if self.spoken_cues(m)]
         elif seg.exercise is not None:
-            cues = list(seg.exercise.cues)
+            cues = list(self.spoken_cues(seg.exercise))
             if seg.set:  # inside a group: a different tip each round
                 shift = (seg.set - 1) % len(cues) if cues else 0
                 cues = cues[shift:] + cues[:shift]
@@ -428,15 +434,16 @@ class _Cues:
                 "halfway",
                 seg,
             )
-        if seg.length >= MID_TIP_MIN_MS and ex.cues:
-            index = (2 * ((seg.set or 1) - 1) + (seg.side or 1) - 1) % len(ex.cues)
+        tips = self.spoken_cues(ex)
+        if seg.length >= MID_TIP_MIN_MS and tips:
+            index = (2 * ((seg.set or 1) - 1) + (seg.side or 1) - 1) % len(tips)
             at = seg.start + max(3_000, seg.length // 4)
             yield _Want(
                 Priority.FORM,
                 at,
                 mid - 1000,
                 False,
-                self.w.say("form_cue", cue=ex.cues[index]),
+                self.w.say("form_cue", cue=tips[index]),
                 "form",
                 seg,
             )
@@ -465,6 +472,17 @@ def _cue(
         set=seg.set,
         side=seg.side,
     )
+
+
+def candidate_phrases(session: Session, wording: Wording | None = None) -> list[str]:
+    """Every distinct phrase the compiler may place for `session`, in first-use order.
+
+    Rendering synthesizes these up front, so measuring their lengths for the
+    final schedule never waits on speech.
+    """
+    wording = wording or load_wording()
+    proposals = _Cues(session.title, wording, SOUND_SECONDS).propose(_lay_out(session))
+    return list(dict.fromkeys(p.text for p in proposals if isinstance(p, _Want)))
 
 
 def compile_session(

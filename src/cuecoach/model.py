@@ -68,6 +68,7 @@ class Exercise:
     distance_m: float | None = None
     per_side: bool = False
     cues: tuple[str, ...] = ()
+    cues_language: str | None = None  # "en" for the built-in library's tips; None: the user's own
     group: str | None = None
     timing: Timing = field(default_factory=Timing)
     line: int | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,11 +59,14 @@ REPS_RANGE = (1, 500)
 DISTANCE_RANGE = (1.0, 10_000.0)  # metres
 PACE_RANGE = (0.1, 10.0)  # metres per second
 RATE_RANGE = (80, 450)  # words per minute
+VOLUME_RANGE = (0.0, 1.0)
 MAX_CUES = 10
 MAX_TEXT = 200
-ENGINES = ("espeak", "pyttsx3")
+ENGINE_NAMES = ("espeak", "pyttsx3")
+LIBRARY_LANGUAGE = "en"  # the built-in library's form tips are written in English
 
 TIMING_KEYS = (*TIMING_LIMITS, "pace", "count_reps")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}([-_][a-z0-9]{1,8})*$", re.IGNORECASE)
 SPEECH_KEYS = ("engine", "voice", "rate", "volume", "language")
 DEFAULTS_KEYS = (*TIMING_KEYS, *SPEECH_KEYS, "wording", "library")
 EXERCISE_KEYS = (
@@ -219,29 +223,58 @@ def _timing(check: _Checker, table: dict[str, Any], parts: KeyPath, base: Timing
     return dataclasses.replace(base, **changes)
 
 
-def _speech(check: _Checker, table: dict[str, Any]) -> SpeechSettings:
-    parts: KeyPath = ("defaults",)
-    values: dict[str, Any] = {}
-    for key in ("voice", "language"):
-        if key in table:
-            values[key] = check.string((*parts, key), table[key], limit=100)
-    if "engine" in table:
-        engine = check.string((*parts, "engine"), table["engine"], limit=100)
-        if engine is not None and engine not in ENGINES:
-            check.error((*parts, "engine"), f'expected one of {", ".join(ENGINES)}, got "{engine}"')
-        elif engine is not None:
-            values["engine"] = engine
-    if "rate" in table:
-        values["rate"] = check.integer((*parts, "rate"), table["rate"], RATE_RANGE)
-    if "volume" in table:
-        volume = table["volume"]
-        if isinstance(volume, bool) or not isinstance(volume, int | float):
-            check.error(
-                (*parts, "volume"), f"expected a number from 0 to 1, got {_type_name(volume)}"
+def validate_speech(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Problems with raw speech settings as (key, message); empty when all are usable.
+
+    Shared by the session parser and the user config reader, so both give the
+    same limits and messages.
+    """
+    problems: list[tuple[str, str]] = []
+    for key, value in values.items():
+        shown = f'"{value}"' if isinstance(value, str) else _type_name(value)
+        if key not in SPEECH_KEYS:
+            problems.append((key, f"unknown speech setting; allowed: {', '.join(SPEECH_KEYS)}"))
+        elif key == "engine" and value not in ENGINE_NAMES:
+            problems.append((key, f"expected one of {', '.join(ENGINE_NAMES)}, got {shown}"))
+        elif key == "voice" and (not isinstance(value, str) or not value.strip()):
+            problems.append(
+                (key, f"expected a voice name or id (see `cuecoach voices`), got {shown}")
             )
-        elif check.number_in((*parts, "volume"), float(volume), (0.0, 1.0), "a volume"):
-            values["volume"] = float(volume)
-    return SpeechSettings(**values)
+        elif key == "rate":
+            low, high = RATE_RANGE
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                got = value if isinstance(value, int) and not isinstance(value, bool) else shown
+                problems.append((key, f"expected words per minute from {low} to {high}, got {got}"))
+        elif key == "volume":
+            low_v, high_v = VOLUME_RANGE
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if not number or not low_v <= value <= high_v:
+                got = f"{value:g}" if number else shown
+                problems.append((key, f"expected a volume from {low_v:g} to {high_v:g}, got {got}"))
+        elif key == "language" and (not isinstance(value, str) or not _LANGUAGE.match(value)):
+            problems.append((key, f'expected a language code like "en" or "es", got {shown}'))
+    return problems
+
+
+def speech_settings(values: dict[str, Any]) -> SpeechSettings:
+    """Validated raw speech values as a settings layer (languages normalised to "es-mx")."""
+    volume = values.get("volume")
+    language = values.get("language")
+    return SpeechSettings(
+        engine=values.get("engine"),
+        voice=values.get("voice"),
+        rate=values.get("rate"),
+        volume=float(volume) if volume is not None else None,
+        language=language.lower().replace("_", "-") if language is not None else None,
+    )
+
+
+def _speech(check: _Checker, table: dict[str, Any]) -> SpeechSettings:
+    values = {key: table[key] for key in SPEECH_KEYS if key in table}
+    problems = validate_speech(values)
+    for key, message in problems:
+        check.error(("defaults", key), message)
+    return SpeechSettings() if problems else speech_settings(values)
 
 
 def _exercise(
@@ -356,8 +389,10 @@ def _exercise(
             (*parts, "name"),
             f'"{name}" is not in the exercise library (no built-in form cues){hint}',
         )
+    cues_language = None
     if cues is None:
         cues = info.cues if info is not None else ()
+        cues_language = LIBRARY_LANGUAGE
     exercise = Exercise(
         name=name,
         sets=sets,
@@ -368,6 +403,7 @@ def _exercise(
         distance_m=distance,
         per_side=per_side,
         cues=cues,
+        cues_language=cues_language,
         group=group,
         timing=timing,
         line=check.doc.line(parts),

@@ -1,0 +1,184 @@
+"""What the player shows: a status line redrawn in place, or plain lines for logs."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass
+from typing import Protocol, TextIO
+
+from ..cuescript import Cue, CueKind, Segment, SegmentKind
+
+_KIND_LABELS = {
+    SegmentKind.LEAD_IN: "Get ready",
+    SegmentKind.WORK: "Work",
+    SegmentKind.SWITCH: "Switch sides",
+    SegmentKind.REST: "Rest",
+    SegmentKind.TRANSITION: "Transition",
+    SegmentKind.FINISH: "Finish",
+}
+_BAR_WIDTH = 16
+
+
+@dataclass(frozen=True)
+class Status:
+    """Everything the display needs to know at one moment."""
+
+    position: float
+    duration: float
+    segment: Segment | None
+    next_segment: Segment | None
+    paused: bool
+
+    @property
+    def time_left(self) -> float:
+        """Seconds left in the current segment."""
+        if self.segment is None:
+            return 0.0
+        return max(0.0, self.segment.end - max(self.position, self.segment.start))
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the session behind the playhead, 0 to 1."""
+        return min(1.0, self.position / self.duration) if self.duration > 0 else 1.0
+
+
+class Display(Protocol):
+    """Receives the player's status every tick and each cue as it starts."""
+
+    def show(self, status: Status) -> None:
+        """The current status (called often; redraw only what changed)."""
+        ...
+
+    def cue(self, cue: Cue, status: Status) -> None:
+        """A cue has just started."""
+        ...
+
+    def close(self) -> None:
+        """The session is over; leave the terminal tidy."""
+        ...
+
+
+def clock_text(seconds: float) -> str:
+    """`m:ss` (or `h:mm:ss`), rounding up so a countdown never shows 0:00 early."""
+    whole = max(0, int(-(-seconds // 1)))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
+def stamp(seconds: float) -> str:
+    """`m:ss` (or `h:mm:ss`) of a moment on the timeline, rounded down."""
+    return clock_text(float(int(max(0.0, seconds))))
+
+
+def describe(segment: Segment) -> str:
+    """A short label: "Push-Ups | set 2/3 | side 1", "Rest", "Get ready | Push-Ups"."""
+    parts = [_KIND_LABELS[segment.kind]]
+    if segment.kind is SegmentKind.WORK and segment.exercise:
+        parts = [segment.exercise]
+    elif segment.kind is SegmentKind.LEAD_IN and segment.exercise:
+        parts.append(segment.exercise)
+    if segment.set is not None and segment.kind is SegmentKind.WORK:
+        parts.append(f"set {segment.set}/{segment.sets}" if segment.sets else f"set {segment.set}")
+    if segment.side is not None and segment.kind is SegmentKind.WORK:
+        parts.append(f"side {segment.side}")
+    return " | ".join(parts)
+
+
+def cue_text(cue: Cue) -> str:
+    """What a cue says (speech) or which sound it is."""
+    if cue.kind is CueKind.SPEECH:
+        return f'"{cue.text}"'
+    return f"({cue.sound})"
+
+
+def status_line(status: Status, width: int | None = None) -> str:
+    """One line: state, segment, time left, session progress bar, and what is next.
+
+    "next" is left out rather than cutting the line when `width` is too small
+    for it; what still does not fit is cut at the end.
+    """
+    filled = round(status.progress * _BAR_WIDTH)
+    bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
+    state = "PAUSED" if status.paused else ">"
+    now = describe(status.segment) if status.segment else "-"
+    line = (
+        f"{state} {now}  {clock_text(status.time_left)} left"
+        f"  [{bar}] {stamp(status.position)}/{clock_text(status.duration)}"
+    )
+    if status.next_segment is not None:
+        with_next = f"{line}  next: {describe(status.next_segment)}"
+        if width is None or len(with_next) <= width:
+            line = with_next
+    return line if width is None else line[:width]
+
+
+class TerminalDisplay:
+    """A status line redrawn in place with `\\r`; cues scroll above it."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream or sys.stdout
+        self._last = ""
+
+    def _width(self) -> int:
+        # One column short: writing the last column wraps on some terminals.
+        return shutil.get_terminal_size().columns - 1
+
+    def _draw(self, line: str) -> None:
+        # \x1b[K clears what a longer previous line left behind.
+        self._stream.write("\r" + line + "\x1b[K")
+        self._stream.flush()
+        self._last = line
+
+    def show(self, status: Status) -> None:
+        """Redraw if the line changed (about once a second)."""
+        line = status_line(status, self._width())
+        if line != self._last:
+            self._draw(line)
+
+    def cue(self, cue: Cue, status: Status) -> None:
+        """Print the cue on its own line, then the status line again under it."""
+        self._stream.write(f"\r\x1b[K  {stamp(cue.at)}  {cue_text(cue)}\n")
+        self._draw(status_line(status, self._width()))
+
+    def close(self) -> None:
+        """Leave the cursor on a fresh line."""
+        self._stream.write("\n")
+        self._stream.flush()
+
+
+class LineDisplay:
+    """Plain lines, one per segment and one per cue: for pipes, logs and --no-audio."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream or sys.stdout
+        self._segment: Segment | None = None
+        self._paused = False
+
+    def show(self, status: Status) -> None:
+        """A line when the segment changes or the player pauses or resumes.
+
+        A segment entered through its countdown is stamped where the countdown
+        starts, so the log stays in timeline order.
+        """
+        if status.segment is not None and status.segment is not self._segment:
+            self._segment = status.segment
+            self._write(
+                f"{stamp(min(status.position, status.segment.start))}  {describe(status.segment)}"
+                f" ({clock_text(status.segment.duration)})"
+            )
+        if status.paused != self._paused:
+            self._paused = status.paused
+            self._write(f"{stamp(status.position)}  {'paused' if status.paused else 'resumed'}")
+
+    def cue(self, cue: Cue, status: Status) -> None:
+        """A line with the cue's text or sound."""
+        self._write(f"{stamp(cue.at)}    {cue_text(cue)}")
+
+    def close(self) -> None:
+        """Nothing to tidy."""
+
+    def _write(self, line: str) -> None:
+        self._stream.write(line + "\n")
+        self._stream.flush()

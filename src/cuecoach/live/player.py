@@ -1,0 +1,138 @@
+"""`play`: run a cue script live on an audio output, steered by keys, shown on a display."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ..audio import Clip
+from ..cuescript import CueScript
+from .clock import Clock, RealClock
+from .display import Display, LineDisplay, Status, TerminalDisplay
+from .keys import KeySource, NoKeys, TerminalKeys
+from .output import AudioOutput
+from .transport import CueOnset, Transport, prepare_events
+
+# How often keys are read and the display refreshed: short enough that a key
+# feels immediate, long enough to cost nothing.
+TICK_SECONDS = 0.05
+
+
+class EndReason(StrEnum):
+    """Why a session stopped."""
+
+    FINISHED = "finished"
+    QUIT = "quit"  # the q key
+    INTERRUPTED = "interrupted"  # Ctrl-C
+
+
+@dataclass(frozen=True)
+class PlayResult:
+    """How a live session went."""
+
+    reason: EndReason
+    position: float  # seconds of the timeline reached
+    sample_rate: int
+    onsets: tuple[CueOnset, ...]  # every cue that started, in order (repeats after p)
+
+    @property
+    def completed(self) -> bool:
+        """Whether the session played to its end."""
+        return self.reason is EndReason.FINISHED
+
+
+def play(
+    script: CueScript,
+    clips: Mapping[str, Clip],
+    sounds: Mapping[str, Clip],
+    output: AudioOutput,
+    *,
+    clock: Clock | None = None,
+    keys: KeySource | None = None,
+    display: Display | None = None,
+) -> PlayResult:
+    """Play `script` live through `output` until it ends, `q`, or Ctrl-C.
+
+    `clips` maps each speech cue's text to its clip, `sounds` each sound
+    name to its clip; all are resampled to the output's rate before the first
+    frame. Keys (space pause/resume, n next, p previous/restart, q quit) are
+    read from the terminal when stdin is one, else the session plays
+    hands-free. The display is a status line redrawn in place on a terminal,
+    plain lines otherwise. Ctrl-C stops cleanly, restoring the terminal, and
+    returns with `EndReason.INTERRUPTED`. The output is stopped on return.
+    """
+    clock = clock or RealClock()
+    events = prepare_events(script, clips, sounds, output.sample_rate, require_audio=output.audible)
+    transport = Transport(script, events, output.sample_rate, clock)
+    if display is None:
+        display = TerminalDisplay() if sys.stdout.isatty() else LineDisplay()
+    own_keys = keys is None
+    if keys is None:
+        keys = TerminalKeys() if sys.stdin.isatty() else NoKeys()
+    try:
+        try:
+            output.start(transport.read, clock)
+            reason = _run(transport, output, clock, keys, display)
+        except KeyboardInterrupt:
+            reason = EndReason.INTERRUPTED
+        finally:
+            transport.stop()
+            output.stop()
+    finally:
+        if own_keys:
+            keys.close()
+        display.close()
+    return PlayResult(reason, transport.position().seconds, output.sample_rate, transport.onsets)
+
+
+def _run(
+    transport: Transport, output: AudioOutput, clock: Clock, keys: KeySource, display: Display
+) -> EndReason:
+    """The main-thread loop: pump the output, act on keys, refresh the display."""
+    next_tick = clock.now()
+    while True:
+        output_due = output.pump()
+        for key in keys.poll():
+            if _act(transport, key):
+                return EndReason.QUIT
+        # Onsets first: the status taken after them is never behind a cue.
+        onsets = transport.take_onsets()
+        status = _status(transport)
+        display.show(status)
+        for onset in onsets:
+            display.cue(onset.cue, status)
+        if transport.finished:
+            # Let the device play out what it has already been handed.
+            clock.sleep_until(clock.now() + output.latency)
+            output.pump()
+            return EndReason.FINISHED
+        now = clock.now()
+        while next_tick <= now:
+            next_tick += TICK_SECONDS
+        clock.sleep_until(next_tick if output_due is None else min(next_tick, output_due))
+
+
+def _act(transport: Transport, key: str) -> bool:
+    """Apply one key; True means quit."""
+    command = key.lower()
+    if command == " ":
+        transport.toggle_pause()
+    elif command == "n":
+        transport.next_segment()
+    elif command == "p":
+        transport.previous_segment()
+    # Ctrl-C arrives as a character on Windows consoles, as a signal elsewhere.
+    return command in ("q", "\x03")
+
+
+def _status(transport: Transport) -> Status:
+    position = transport.position()
+    return Status(
+        position=position.seconds,
+        duration=transport.end_sample / transport.sample_rate,
+        segment=transport.segment(position.segment_index),
+        next_segment=transport.segment(position.segment_index + 1),
+        paused=position.paused,
+    )

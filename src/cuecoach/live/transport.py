@@ -1,0 +1,320 @@
+"""The live timeline: prepared cue clips at sample positions, and a playhead over them.
+
+The audio output pulls frames from `Transport.read`; every pull mixes the next
+stretch of the timeline (silence plus whatever parts of cue clips overlap it).
+The playhead is a sample counter, so a cue starts on exactly the sample its
+time maps to, however the output slices its buffers. Pausing, seeking and
+quitting only move or freeze the playhead; the output keeps pulling.
+
+`read` runs on the audio thread of a real device while key handling and the
+display run on the main thread, so every piece of state sits behind one lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left, bisect_right
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..audio import Clip, Samples, resample
+from ..cuescript import Cue, CueKind, CueScript, Segment
+from ..errors import AudioError
+from .clock import Clock
+
+# Pause and resume ramp the level over this long so that stopping or
+# restarting mid-waveform does not click.
+FADE_SECONDS = 0.005
+# "p" restarts the current segment when this far into it, else goes back one.
+RESTART_THRESHOLD_SECONDS = 2.0
+# Cues of this role count into the segment after them; jumping to a segment
+# starts at its countdown so that "n" still gives "3, 2, 1" before the work.
+COUNTDOWN_ROLE = "countdown"
+
+
+@dataclass(frozen=True)
+class CueOnset:
+    """When a cue's first sample went out.
+
+    `timeline_sample` is where the cue sits on the script's timeline
+    (`round(cue.at * sample_rate)`); `frame` is the index of the output frame
+    that carried it, which differs after pauses and jumps. `handed_at` is the
+    clock time of the pull that carried it plus the sample's offset in that
+    buffer: the moment the device is due to play it, less the device latency.
+    """
+
+    cue_index: int
+    cue: Cue
+    timeline_sample: int
+    frame: int
+    handed_at: float
+
+
+@dataclass(frozen=True, eq=False)
+class Placement:
+    """A cue's clip at its sample position on the timeline (empty for a silent marker)."""
+
+    onset: int
+    samples: Samples
+    cue_index: int
+    cue: Cue
+
+
+def prepare_events(
+    script: CueScript,
+    clips: Mapping[str, Clip],
+    sounds: Mapping[str, Clip],
+    sample_rate: int,
+    *,
+    require_audio: bool = True,
+) -> list[Placement]:
+    """Place every cue's clip, resampled to `sample_rate`, at its sample position.
+
+    Done once before playing so the audio thread only adds arrays. A cue
+    without a clip is an `AudioError` when `require_audio`, else it becomes a
+    silent marker that is still reported when its time comes.
+    """
+    converted: dict[int, Samples] = {}
+    events: list[Placement] = []
+    for index, cue in enumerate(script.cues):
+        key = cue.text if cue.kind is CueKind.SPEECH else cue.sound
+        table = clips if cue.kind is CueKind.SPEECH else sounds
+        clip = table.get(key) if key is not None else None
+        if clip is None:
+            if require_audio:
+                what = "speech" if cue.kind is CueKind.SPEECH else "sound"
+                raise AudioError(f"no audio prepared for {what} cue {key!r} at {cue.at:.3f}s")
+            samples: Samples = np.zeros(0, dtype=np.float32)
+        else:
+            cached = converted.get(id(clip))
+            if cached is None:
+                cached = resample(clip, sample_rate).samples
+                converted[id(clip)] = cached
+            samples = cached
+        events.append(Placement(round(cue.at * sample_rate), samples, index, cue))
+    events.sort(key=lambda e: (e.onset, e.cue_index))
+    return events
+
+
+def segment_entries(script: CueScript) -> list[float]:
+    """Where playing each segment starts: its start, or the countdown just before it."""
+    entries: list[float] = []
+    for index, segment in enumerate(script.segments):
+        floor = script.segments[index - 1].start if index else segment.start
+        entry = segment.start
+        for cue in reversed([c for c in script.cues if floor <= c.at < segment.start]):
+            if cue.role != COUNTDOWN_ROLE:
+                break
+            entry = cue.at
+        entries.append(entry)
+    return entries
+
+
+@dataclass(frozen=True)
+class Position:
+    """A snapshot of the playhead for the display."""
+
+    seconds: float
+    segment_index: int
+    paused: bool
+
+
+class Transport:
+    """The playhead over a prepared timeline, pulled by the output, steered by keys."""
+
+    def __init__(
+        self, script: CueScript, events: list[Placement], sample_rate: int, clock: Clock
+    ) -> None:
+        self.sample_rate = sample_rate
+        self._script = script
+        self._events = events
+        self._onsets = [e.onset for e in events]
+        self._longest = max((len(e.samples) for e in events), default=0)
+        self._clock = clock
+        self._starts = [round(s.start * sample_rate) for s in script.segments]
+        self._entries = [round(t * sample_rate) for t in segment_entries(script)]
+        last_clip_end = max((e.onset + len(e.samples) for e in events), default=0)
+        self.end_sample = max(round(script.duration * sample_rate), last_clip_end)
+        self._fade = max(1, round(FADE_SECONDS * sample_rate))
+
+        self._lock = threading.Lock()
+        self._playhead = 0  # timeline sample of the next frame to mix
+        self._floor = 0  # clips starting before this were jumped over: never mix them
+        self._frames = 0  # frames handed to the output so far
+        self._paused = False
+        self._fade_out_left = 0
+        self._fade_in_left = 0
+        self._entered: int | None = None  # segment jumped to, while still in its countdown
+        self._stopped = False
+        self._finished = False
+        self._history: list[CueOnset] = []
+        self._fresh: deque[CueOnset] = deque()
+
+    # -- the output side -------------------------------------------------
+
+    def read(self, frames: int) -> Samples:
+        """The next `frames` mono float32 frames of the session (silence when paused or done)."""
+        pulled_at = self._clock.now()
+        out = np.zeros(frames, dtype=np.float32)
+        with self._lock:
+            first_frame = self._frames
+            self._frames += frames
+            if self._stopped or self._finished:
+                return out
+            if self._paused:
+                count = min(frames, self._fade_out_left)
+                if count:
+                    start = self._fade - self._fade_out_left
+                    gain = 1.0 - (np.arange(start, start + count) + 1) / self._fade
+                    out[:count] = self._mix(count, first_frame, pulled_at) * gain
+                    self._fade_out_left -= count
+                return out
+            out[:] = self._mix(frames, first_frame, pulled_at)
+            if self._fade_in_left:
+                count = min(frames, self._fade_in_left)
+                start = self._fade - self._fade_in_left
+                out[:count] *= (np.arange(start, start + count) + 1) / self._fade
+                self._fade_in_left -= count
+            if self._playhead >= self.end_sample:
+                self._finished = True
+            return out
+
+    def _mix(self, frames: int, first_frame: int, pulled_at: float) -> Samples:
+        """Mix timeline [playhead, playhead + frames) and advance the playhead."""
+        start = self._playhead
+        stop = start + frames
+        buffer = np.zeros(frames, dtype=np.float32)
+        low = bisect_left(self._onsets, max(self._floor, start - self._longest))
+        high = bisect_left(self._onsets, stop)
+        for event in self._events[low:high]:
+            if event.onset < self._floor:
+                continue
+            if event.onset >= start:
+                offset = event.onset - start
+                onset = CueOnset(
+                    event.cue_index,
+                    event.cue,
+                    event.onset,
+                    first_frame + offset,
+                    pulled_at + offset / self.sample_rate,
+                )
+                self._history.append(onset)
+                self._fresh.append(onset)
+            begin = max(start, event.onset)
+            end = min(stop, event.onset + len(event.samples))
+            if end > begin:
+                buffer[begin - start : end - start] += event.samples[
+                    begin - event.onset : end - event.onset
+                ]
+        self._playhead = stop
+        np.clip(buffer, -1.0, 1.0, out=buffer)
+        return buffer
+
+    # -- the control side ------------------------------------------------
+
+    def toggle_pause(self) -> bool:
+        """Pause or resume; returns whether now paused.
+
+        Resuming inside a speech clip restarts that clip from its beginning
+        (the rest of the timeline shifts by the part heard again), because
+        "...degrees from your sides" after a long pause is hard to follow.
+        """
+        with self._lock:
+            if not self._paused:
+                self._paused = True
+                self._fade_out_left = self._fade
+                return True
+            self._paused = False
+            self._fade_out_left = 0
+            self._seek(self._speech_start_around(self._playhead))
+            return False
+
+    def next_segment(self) -> None:
+        """Jump to the next segment (past the last one: the end of the session)."""
+        with self._lock:
+            current = self._current_index()
+            if current + 1 < len(self._entries):
+                self._enter(current + 1)
+            else:
+                self._seek(self.end_sample)
+
+    def previous_segment(self) -> None:
+        """Restart the current segment if well into it, else go to the previous one."""
+        with self._lock:
+            if not self._entries:
+                return
+            current = self._current_index()
+            into = self._playhead - self._starts[current]
+            if into > RESTART_THRESHOLD_SECONDS * self.sample_rate or current == 0:
+                self._enter(current)
+            else:
+                self._enter(current - 1)
+
+    def stop(self) -> None:
+        """Silence from the next pull on; nothing else will be mixed."""
+        with self._lock:
+            self._stopped = True
+
+    @property
+    def finished(self) -> bool:
+        """Whether the playhead has reached the end of the session."""
+        with self._lock:
+            return self._finished
+
+    def position(self) -> Position:
+        """Where the playhead is now."""
+        with self._lock:
+            return Position(self._playhead / self.sample_rate, self._current_index(), self._paused)
+
+    def take_onsets(self) -> list[CueOnset]:
+        """Cue onsets since the last call (for the display)."""
+        with self._lock:
+            fresh = list(self._fresh)
+            self._fresh.clear()
+            return fresh
+
+    @property
+    def onsets(self) -> tuple[CueOnset, ...]:
+        """Every cue onset so far, in the order they went out."""
+        with self._lock:
+            return tuple(self._history)
+
+    def segment(self, index: int) -> Segment | None:
+        """The script's segment at `index`, if there is one."""
+        segments = self._script.segments
+        return segments[index] if 0 <= index < len(segments) else None
+
+    # -- helpers, called with the lock held ------------------------------
+
+    def _current_index(self) -> int:
+        if not self._starts:
+            return 0
+        if self._entered is not None:
+            if self._playhead < self._starts[self._entered]:
+                return self._entered
+            self._entered = None
+        return max(0, bisect_right(self._starts, self._playhead) - 1)
+
+    def _enter(self, index: int) -> None:
+        self._seek(self._entries[index])
+        self._entered = index
+
+    def _seek(self, sample: int) -> None:
+        if sample != self._playhead:
+            self._fade_in_left = self._fade
+        self._playhead = sample
+        self._floor = sample
+        self._finished = self._playhead >= self.end_sample
+
+    def _speech_start_around(self, sample: int) -> int:
+        """The onset of a speech clip playing at `sample`, else `sample` itself."""
+        for event in self._events[: bisect_right(self._onsets, sample)]:
+            if (
+                event.cue.kind is CueKind.SPEECH
+                and self._floor <= event.onset < sample < event.onset + len(event.samples)
+            ):
+                return event.onset
+        return sample

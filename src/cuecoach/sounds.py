@@ -1,0 +1,121 @@
+"""The sound cues (start, tick, rest, finish): packaged WAVs, or the user's own files.
+
+The packaged sounds are made by ``scripts/make_sounds.py`` (see
+``audio_cues/README.md``).
+"""
+
+from __future__ import annotations
+
+import io
+import wave
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .audio import Clip, from_int16_bytes, resample
+from .errors import AudioError, InputError, Problem
+
+SOUND_NAMES: tuple[str, ...] = ("start", "tick", "rest", "finish")
+"""Every sound a cue script may name, in the order they are usually heard."""
+
+
+def load_sounds(sample_rate: int, overrides: Mapping[str, Path] | None = None) -> dict[str, Clip]:
+    """Every sound in SOUND_NAMES as a mono clip at `sample_rate`.
+
+    `overrides` maps sound names to the user's own files, in any format
+    miniaudio decodes (WAV, MP3, FLAC, Ogg Vorbis). An unknown name or a
+    missing file is an InputError; a file that does not decode is an
+    AudioError naming it.
+    """
+    overrides = dict(overrides or {})
+    _check_overrides(overrides)
+    clips: dict[str, Clip] = {}
+    for name in SOUND_NAMES:
+        path = overrides.get(name)
+        clips[name] = (
+            _decode_user_file(path, sample_rate)
+            if path is not None
+            else resample(_packaged(name), sample_rate)
+        )
+    return clips
+
+
+def sound_durations(overrides: Mapping[str, Path] | None = None) -> dict[str, float]:
+    """The length in seconds of every sound, as `load_sounds` would load it.
+
+    Reads only the files' headers, so the compiler can time sound cues cheaply.
+    """
+    overrides = dict(overrides or {})
+    _check_overrides(overrides)
+    durations: dict[str, float] = {}
+    for name in SOUND_NAMES:
+        path = overrides.get(name)
+        if path is None:
+            with wave.open(io.BytesIO(_packaged_bytes(name))) as wav:
+                durations[name] = wav.getnframes() / wav.getframerate()
+        else:
+            durations[name] = _user_file_duration(path)
+    return durations
+
+
+def _check_overrides(overrides: Mapping[str, Path]) -> None:
+    problems = [
+        Problem(
+            str(path),
+            None,
+            f"sounds.{name}",
+            f"unknown sound {name!r}; expected one of {', '.join(SOUND_NAMES)}",
+        )
+        for name, path in overrides.items()
+        if name not in SOUND_NAMES
+    ]
+    problems += [
+        Problem(str(path), None, f"sounds.{name}", "file not found")
+        for name, path in overrides.items()
+        if name in SOUND_NAMES and not Path(path).is_file()
+    ]
+    if problems:
+        raise InputError(sorted(problems))
+
+
+def _packaged_bytes(name: str) -> bytes:
+    return resources.files("cuecoach").joinpath("data", "sounds", f"{name}.wav").read_bytes()
+
+
+def _packaged(name: str) -> Clip:
+    """A packaged sound at its own rate (mono 16-bit WAV, as make_sounds.py writes it)."""
+    with wave.open(io.BytesIO(_packaged_bytes(name))) as wav:
+        if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
+            raise AudioError(f"packaged sound {name}.wav is not mono 16-bit; re-run make_sounds.py")
+        return Clip(from_int16_bytes(wav.readframes(wav.getnframes())), wav.getframerate())
+
+
+def _decode_user_file(path: Path, sample_rate: int) -> Clip:
+    import miniaudio
+
+    try:
+        decoded = miniaudio.decode_file(
+            str(path),
+            output_format=miniaudio.SampleFormat.FLOAT32,
+            nchannels=1,
+            sample_rate=sample_rate,
+        )
+    except miniaudio.MiniaudioError as err:
+        raise AudioError(f"{path}: cannot decode this sound file ({err})") from err
+    samples = np.asarray(decoded.samples, dtype=np.float32)
+    if not len(samples):
+        raise AudioError(f"{path}: the sound file holds no audio")
+    # Keep the [-1, 1] promise of Clip even for a user's clipped master.
+    return Clip(np.clip(samples, -1.0, 1.0), sample_rate)
+
+
+def _user_file_duration(path: Path) -> float:
+    import miniaudio
+
+    try:
+        info = miniaudio.get_file_info(str(path))
+    except miniaudio.MiniaudioError as err:
+        raise AudioError(f"{path}: cannot decode this sound file ({err})") from err
+    return float(info.duration)

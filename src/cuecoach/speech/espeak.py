@@ -1,0 +1,249 @@
+"""The espeak engine: libespeak-ng through ctypes, synthesizing into memory.
+
+The library comes from the ``espeakng-loader`` wheel (library and voice data
+bundled), or else from a system install. libespeak-ng keeps global state and
+cannot be initialised twice, so one `EspeakLibrary` per process owns it, and
+every call into it holds `EspeakLibrary.lock`.
+
+The library runs in synchronous mode: ``espeak_Synth`` calls the synth
+callback on the calling thread and returns once the whole phrase is done, so
+there is no library thread, no end-of-message event to wait for and no
+timeout. (pyttsx3's espeak driver needs retrieval mode instead; it therefore
+runs in its own process, see `pyttsx3_engine`, and never shares this one.)
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from ..audio import Clip, from_int16_bytes
+from ..errors import SpeechError
+from .engine import Voice
+from .settings import ResolvedSpeech
+
+INSTALL_HINT = (
+    "install the espeakng-loader package (pip install espeakng-loader), "
+    "or espeak-ng itself (apt install espeak-ng / brew install espeak-ng)"
+)
+
+# Constants from espeak-ng's speak_lib.h.
+# Output modes: 0 playback, 1 retrieval (synthesis on a library thread), 2 synchronous.
+AUDIO_OUTPUT_SYNCHRONOUS = 2  # as retrieval, but espeak_Synth returns when synthesis is done
+_INITIALIZE_DONT_EXIT = 0x8000  # report a missing data folder instead of calling exit()
+_CHARS_UTF8 = 1
+_POS_CHARACTER = 1
+_RATE = 1
+_VOLUME = 2
+_EE_OK = 0
+# Milliseconds of audio per synth callback: bigger buffers mean fewer Python
+# callbacks per phrase, which dominates the cost of short phrases.
+_BUFFER_MS = 1000
+_NORMAL_VOLUME = 100  # espeakVOLUME: 100 is unscaled, 200 is the maximum
+
+
+class _EventStruct(ctypes.Structure):
+    _fields_ = (
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", ctypes.c_void_p),  # a union of int, char* and char[8]; unused here
+    )
+
+
+_SynthCallback = ctypes.CFUNCTYPE(
+    ctypes.c_int,
+    ctypes.POINTER(ctypes.c_short),
+    ctypes.c_int,
+    ctypes.POINTER(_EventStruct),
+)
+
+
+class _VoiceStruct(ctypes.Structure):
+    _fields_ = (
+        ("name", ctypes.c_char_p),
+        # Not c_char_p: a sequence of (priority byte, NUL-terminated name) pairs.
+        ("languages", ctypes.c_void_p),
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
+    )
+
+
+def find_library() -> tuple[str, str | None]:
+    """Path of libespeak-ng and of its data folder (None: the library's built-in default)."""
+    try:
+        import espeakng_loader
+
+        library = str(espeakng_loader.get_library_path())
+        data = str(espeakng_loader.get_data_path())
+        if Path(library).exists():
+            return library, data
+    except (ImportError, RuntimeError):
+        pass
+    system = ctypes.util.find_library("espeak-ng")
+    if system is None:
+        raise SpeechError(f"the espeak engine needs libespeak-ng: {INSTALL_HINT}")
+    return system, None
+
+
+class EspeakLibrary:
+    """The process's one loaded and initialised libespeak-ng, in synchronous mode."""
+
+    lock = threading.RLock()
+    _instance: EspeakLibrary | None = None
+
+    def __init__(self) -> None:
+        path, data = find_library()
+        try:
+            self.dll = ctypes.CDLL(path)
+        except OSError as exc:
+            raise SpeechError(f"cannot load {path} ({exc}): {INSTALL_HINT}") from None
+        self.data_path = data
+        self._declare()
+        # The data path must be passed here, before any other call: without it
+        # the library looks in a compiled-in folder and exits the process.
+        rate = self.dll.espeak_Initialize(
+            AUDIO_OUTPUT_SYNCHRONOUS,
+            _BUFFER_MS,
+            data.encode() if data else None,
+            _INITIALIZE_DONT_EXIT,
+        )
+        if rate <= 0:
+            raise SpeechError(f"libespeak-ng at {path} failed to start: {INSTALL_HINT}")
+        self.output_mode = AUDIO_OUTPUT_SYNCHRONOUS
+        self.sample_rate: int = rate
+        self.version: str = self.dll.espeak_Info(None).decode()
+        self._chunks: list[bytes] = []
+        # The thread the synth callback last ran on: the caller's, in synchronous mode.
+        self.callback_thread: int | None = None
+        # Kept referenced for as long as the library may call it; only this
+        # module uses the library, so it is installed once.
+        self._callback = _SynthCallback(self._collect)
+        self.dll.espeak_SetSynthCallback(self._callback)
+
+    @classmethod
+    def get(cls) -> EspeakLibrary:
+        """The shared instance, loaded and initialised on first use."""
+        with cls.lock:
+            if cls._instance is None:
+                cls._instance = cls()
+            return cls._instance
+
+    def _declare(self) -> None:
+        dll = self.dll
+        dll.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        dll.espeak_Initialize.restype = ctypes.c_int
+        dll.espeak_Info.argtypes = [ctypes.c_void_p]
+        dll.espeak_Info.restype = ctypes.c_char_p
+        dll.espeak_SetSynthCallback.argtypes = [_SynthCallback]
+        dll.espeak_SetSynthCallback.restype = None
+        dll.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        dll.espeak_SetVoiceByName.restype = ctypes.c_int
+        dll.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        dll.espeak_SetParameter.restype = ctypes.c_int
+        dll.espeak_ListVoices.argtypes = [ctypes.c_void_p]
+        dll.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_VoiceStruct))
+        dll.espeak_Synth.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ]
+        dll.espeak_Synth.restype = ctypes.c_int
+
+    def _collect(
+        self,
+        wav: ctypes._Pointer[ctypes.c_short],
+        count: int,
+        events: ctypes._Pointer[_EventStruct],
+    ) -> int:
+        # Synchronous mode: runs inside espeak_Synth, on the caller's thread.
+        self.callback_thread = threading.get_ident()
+        if count > 0:
+            self._chunks.append(ctypes.string_at(wav, count * 2))
+        return 0  # 0 = carry on synthesizing
+
+    def voices(self) -> list[Voice]:
+        """Every voice in the data folder, in the library's order."""
+        with self.lock:
+            listed = self.dll.espeak_ListVoices(None)
+            found: list[Voice] = []
+            i = 0
+            while listed[i]:
+                v = listed[i].contents
+                found.append(
+                    Voice(
+                        id=(v.identifier or b"").decode(),
+                        name=(v.name or b"").decode(),
+                        languages=_languages(v.languages),
+                    )
+                )
+                i += 1
+        return found
+
+    def synthesize(self, text: str, voice: str, rate: int, volume: float) -> bytes:
+        """16-bit PCM at `sample_rate` for `text`."""
+        data = text.encode("utf-8") + b"\0"
+        with self.lock:
+            if self.dll.espeak_SetVoiceByName(voice.encode()) != _EE_OK:
+                raise SpeechError(f"espeak cannot load voice {voice!r}")
+            self.dll.espeak_SetParameter(_RATE, rate, 0)
+            self.dll.espeak_SetParameter(_VOLUME, round(volume * _NORMAL_VOLUME), 0)
+            self._chunks = []
+            # Returns when the phrase is fully synthesized (synchronous mode).
+            status = self.dll.espeak_Synth(
+                data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
+            )
+            chunks, self._chunks = self._chunks, []
+        if status != _EE_OK:
+            raise SpeechError(f"espeak failed to synthesize {text!r} (status {status})")
+        return b"".join(chunks)
+
+
+def _languages(pointer: int | None) -> tuple[str, ...]:
+    out: list[str] = []
+    if not pointer:
+        return ()
+    while ctypes.string_at(pointer, 1)[0] != 0:
+        name = ctypes.string_at(pointer + 1)
+        out.append(name.decode(errors="replace").lower())
+        pointer += 2 + len(name)
+    return tuple(out)
+
+
+class EspeakEngine:
+    """Speech from libespeak-ng, in process and in memory."""
+
+    name = "espeak"
+
+    def __init__(self) -> None:
+        self._library = EspeakLibrary.get()
+        self.version = f"espeak-ng {self._library.version}"
+        self.sample_rate = self._library.sample_rate
+
+    def voices(self) -> list[Voice]:
+        """The voices espeak-ng ships with (one per language and accent)."""
+        return self._library.voices()
+
+    def synthesize(self, text: str, voice: ResolvedSpeech) -> Clip:
+        """`text` spoken with `voice`, as a mono clip at the library's sample rate."""
+        pcm = self._library.synthesize(text, voice.voice, voice.rate, voice.volume)
+        samples = from_int16_bytes(pcm) if pcm else np.zeros(0, dtype=np.float32)
+        return Clip(samples, self.sample_rate)

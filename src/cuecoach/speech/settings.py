@@ -1,0 +1,127 @@
+"""Speech settings: the layers (defaults, user config, session, CLI) merged into one.
+
+The merge and its validation are pure; only `resolve_speech` reads the user's
+config file and asks the engine which concrete voice to use.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import platformdirs
+
+from ..errors import InputError, SpeechError
+from ..model import SpeechSettings
+from ..parse import ENGINE_NAMES, speech_settings, validate_speech
+from ..tomlfile import read_toml
+
+DEFAULT_RATE = 165
+DEFAULT_VOLUME = 1.0
+DEFAULT_LANGUAGE = "en"
+CONFIG_TABLE = "speech"
+
+
+@dataclass(frozen=True)
+class ResolvedSpeech:
+    """Speech settings with every value decided: what an engine synthesizes with.
+
+    `voice` is an id from that engine's `voices()`.
+    """
+
+    engine: str
+    voice: str
+    rate: int  # words per minute
+    volume: float  # 0.0 - 1.0
+    language: str
+
+
+def default_engine_name() -> str:
+    """The engine used when no layer names one: espeak on Linux, the OS voices elsewhere."""
+    return "pyttsx3" if sys.platform in ("darwin", "win32") else "espeak"
+
+
+def config_path() -> Path:
+    """Where the user's config file lives (``config.toml`` in the user config folder)."""
+    return Path(platformdirs.user_config_dir("cuecoach")) / "config.toml"
+
+
+def read_speech_config(path: Path) -> SpeechSettings:
+    """The ``[speech]`` table of a user config file; a missing file sets nothing.
+
+    Every problem in the table is reported at once, as an InputError naming the
+    file, line and key.
+    """
+    if not path.exists():
+        return SpeechSettings()
+    doc = read_toml(path)
+    table = doc.data.get(CONFIG_TABLE, {})
+    if not isinstance(table, dict):
+        raise InputError([doc.problem([CONFIG_TABLE], "expected a [speech] table")])
+    problems = validate_speech(table)
+    if problems:
+        raise InputError(doc.problem([CONFIG_TABLE, key], message) for key, message in problems)
+    return speech_settings(table)
+
+
+def merge_speech(*layers: SpeechSettings) -> SpeechSettings:
+    """Layers merged lowest to highest priority over the built-in defaults, validated.
+
+    A bad value in a layer that did not come from a file (the CLI's flags, or
+    settings built in code) is a SpeechError naming every problem.
+    """
+    merged = SpeechSettings(
+        engine=default_engine_name(),
+        rate=DEFAULT_RATE,
+        volume=DEFAULT_VOLUME,
+        language=DEFAULT_LANGUAGE,
+    )
+    for layer in layers:
+        merged = layer.over(merged)
+    values = {f.name: getattr(merged, f.name) for f in fields(merged)}
+    problems = validate_speech({k: v for k, v in values.items() if v is not None})
+    if problems:
+        raise SpeechError("; ".join(f"speech {key}: {message}" for key, message in problems))
+    return speech_settings(values)
+
+
+def resolve_speech(*layers: SpeechSettings, config: Path | None = None) -> ResolvedSpeech:
+    """Concrete speech settings from the layers, lowest to highest priority.
+
+    Built-in defaults < the user's config file (`config`, default
+    `config_path()`) < each layer given, typically the session's ``[defaults]``
+    then the CLI flags. Loads the engine to pick the voice: the named one
+    (validated, with close matches when unknown) or the first for the language.
+    When no layer names an engine and the platform default cannot load, the
+    other engine is tried before giving up.
+    """
+    from .engine import find_voice, load_engine
+
+    user = read_speech_config(config if config is not None else config_path())
+    explicit = [user, *layers]
+    merged = merge_speech(*explicit)
+    assert merged.engine is not None
+    assert merged.rate is not None
+    assert merged.volume is not None
+    assert merged.language is not None
+    engine_chosen = any(layer.engine is not None for layer in explicit)
+    candidates = [merged.engine]
+    if not engine_chosen:
+        candidates += [name for name in ENGINE_NAMES if name != merged.engine]
+    failures: list[str] = []
+    for name in candidates:
+        try:
+            engine = load_engine(name)
+        except SpeechError as exc:
+            failures.append(str(exc))
+            continue
+        voice = find_voice(engine.voices(), merged.voice, merged.language, engine.name)
+        return ResolvedSpeech(
+            engine=engine.name,
+            voice=voice.id,
+            rate=merged.rate,
+            volume=merged.volume,
+            language=merged.language,
+        )
+    raise SpeechError("\n".join(failures))

@@ -1,0 +1,164 @@
+"""The espeak engine, for real: libespeak-ng from the espeakng-loader wheel."""
+
+from __future__ import annotations
+
+import ctypes.util
+import subprocess
+import sys
+import textwrap
+import threading
+
+import numpy as np
+import pytest
+
+from cuecoach.errors import SpeechError
+from cuecoach.speech import ResolvedSpeech, find_voice, list_voices, load_engine
+from cuecoach.speech import espeak as espeak_module
+from cuecoach.speech.espeak import EspeakLibrary
+
+PHRASE = "Get ready. First up: Push-Ups. Three sets of twelve reps."
+
+
+def settings(rate: int = 165, voice: str = "gmw/en-US", volume: float = 1.0) -> ResolvedSpeech:
+    return ResolvedSpeech(engine="espeak", voice=voice, rate=rate, volume=volume, language="en")
+
+
+def rms(samples: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
+
+
+def test_engine_identity() -> None:
+    engine = load_engine("espeak")
+    assert engine.name == "espeak"
+    assert engine.version.startswith("espeak-ng 1.")
+    assert load_engine("espeak") is engine  # initialised once per process
+
+
+def test_library_runs_in_synchronous_mode() -> None:
+    load_engine("espeak")
+    library = EspeakLibrary.get()
+    # speak_lib.h: PLAYBACK, RETRIEVAL, SYNCHRONOUS, SYNCH_PLAYBACK.
+    assert espeak_module.AUDIO_OUTPUT_SYNCHRONOUS == 2
+    assert library.output_mode == espeak_module.AUDIO_OUTPUT_SYNCHRONOUS
+    threads = threading.active_count()
+    clip = load_engine("espeak").synthesize(PHRASE, settings())
+    # The samples were all delivered by the time synthesize returned, by
+    # callbacks on this very thread: no library thread, nothing waited for.
+    assert library.callback_thread == threading.get_ident()
+    assert threading.active_count() == threads
+    assert clip.duration > 2.0
+
+
+def test_synthesis_happens_on_the_calling_thread() -> None:
+    engine = load_engine("espeak")
+    seen: list[tuple[int | None, int, float]] = []
+
+    def speak() -> None:
+        clip = engine.synthesize("Go.", settings())
+        seen.append((EspeakLibrary.get().callback_thread, threading.get_ident(), clip.duration))
+
+    worker = threading.Thread(target=speak)
+    worker.start()
+    worker.join()
+    [(callback_thread, caller, duration)] = seen
+    assert callback_thread == caller
+    assert duration > 0.1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts threads in /proc")
+def test_initialising_starts_no_native_thread() -> None:
+    # Retrieval mode would start a library thread in espeak_Initialize.
+    code = textwrap.dedent(
+        """
+        import os
+        from cuecoach.speech.espeak import EspeakLibrary
+        tasks = lambda: len(os.listdir("/proc/self/task"))
+        before = tasks()
+        library = EspeakLibrary.get()
+        pcm = library.synthesize("Three sets of twelve.", "gmw/en", 165, 1.0)
+        print(before, tasks(), len(pcm) > 0)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    before, after, spoke = result.stdout.split()
+    assert after == before
+    assert spoke == "True"
+
+
+def test_voices_cover_many_languages() -> None:
+    voices = load_engine("espeak").voices()
+    assert len(voices) > 100
+    ids = {v.id for v in voices}
+    assert {"gmw/en", "gmw/en-US", "roa/es"} <= ids
+    spanish = list_voices("espeak", "es")
+    assert spanish
+    assert all(any(code.startswith("es") for code in v.languages) for v in spanish)
+
+
+def test_synthesize_gives_audible_speech() -> None:
+    clip = load_engine("espeak").synthesize(PHRASE, settings())
+    assert clip.samples.dtype == np.float32
+    assert clip.sample_rate == 22050
+    assert rms(clip.samples) > 0.02
+    assert float(np.max(np.abs(clip.samples))) <= 1.0
+
+
+def test_duration_is_plausible_for_text_and_rate() -> None:
+    words = len(PHRASE.split())  # 10 words
+    clip = load_engine("espeak").synthesize(PHRASE, settings(rate=165))
+    expected = words / 165 * 60
+    assert 0.6 * expected < clip.duration < 1.8 * expected
+
+
+def test_faster_rate_gives_a_shorter_clip() -> None:
+    engine = load_engine("espeak")
+    slow = engine.synthesize(PHRASE, settings(rate=120))
+    fast = engine.synthesize(PHRASE, settings(rate=300))
+    assert fast.duration < 0.6 * slow.duration
+
+
+def test_volume_scales_the_output() -> None:
+    engine = load_engine("espeak")
+    loud = engine.synthesize(PHRASE, settings(volume=1.0))
+    soft = engine.synthesize(PHRASE, settings(volume=0.5))
+    assert rms(soft.samples) == pytest.approx(rms(loud.samples) / 2, rel=0.15)
+
+
+def test_same_input_nearly_same_audio() -> None:
+    # libespeak-ng varies a phrase by a few milliseconds from one call to the
+    # next (a deterministic sequence from process start); the cache is what
+    # makes repeated renders identical.
+    engine = load_engine("espeak")
+    first = engine.synthesize(PHRASE, settings())
+    second = engine.synthesize(PHRASE, settings())
+    assert second.duration == pytest.approx(first.duration, rel=0.02)
+
+
+def test_spanish_voice_speaks() -> None:
+    clip = load_engine("espeak").synthesize("Prepárate. Tres series.", settings(voice="roa/es"))
+    assert rms(clip.samples) > 0.02
+
+
+def test_unknown_voice_is_an_error() -> None:
+    with pytest.raises(SpeechError, match="cannot load voice"):
+        load_engine("espeak").synthesize("hello", settings(voice="no-such-voice"))
+
+
+def test_find_voice_suggests_close_names() -> None:
+    voices = load_engine("espeak").voices()
+    with pytest.raises(SpeechError, match="did you mean 'Spanish \\(Spain\\)'"):
+        find_voice(voices, "Spansh (Spain)", "es", "espeak")
+
+
+def test_unknown_engine_is_an_error() -> None:
+    with pytest.raises(SpeechError, match="unknown speech engine 'festival'"):
+        load_engine("festival")
+
+
+def test_missing_library_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "espeakng_loader", None)  # import fails
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    with pytest.raises(SpeechError, match="pip install espeakng-loader"):
+        espeak_module.find_library()

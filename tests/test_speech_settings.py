@@ -1,0 +1,147 @@
+"""Speech settings: layering, validation, the user config file, voice resolution."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cuecoach.errors import InputError, SpeechError
+from cuecoach.model import SpeechSettings
+from cuecoach.speech import (
+    config_path,
+    default_engine_name,
+    merge_speech,
+    read_speech_config,
+    resolve_speech,
+    validate_speech,
+)
+
+
+@pytest.fixture(autouse=True)
+def _private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the real user's config and cache out of every test."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+def write_config(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults() -> None:
+    merged = merge_speech()
+    assert merged == SpeechSettings(
+        engine=default_engine_name(), voice=None, rate=165, volume=1.0, language="en"
+    )
+
+
+def test_default_engine_is_espeak_on_linux() -> None:
+    assert default_engine_name() == "espeak"
+
+
+def test_higher_layers_win_key_by_key() -> None:
+    config = SpeechSettings(rate=150, volume=0.8, language="es")
+    session = SpeechSettings(rate=180, voice="roa/es")
+    cli = SpeechSettings(rate=200)
+    merged = merge_speech(config, session, cli)
+    assert merged.rate == 200
+    assert merged.voice == "roa/es"
+    assert merged.volume == 0.8
+    assert merged.language == "es"
+
+
+@pytest.mark.parametrize(
+    ("layer", "message"),
+    [
+        (SpeechSettings(rate=500), "expected words per minute from 80 to 450, got 500"),
+        (SpeechSettings(rate=79), "from 80 to 450, got 79"),
+        (SpeechSettings(volume=1.5), "expected a volume from 0 to 1, got 1.5"),
+        (SpeechSettings(engine="festival"), "expected one of espeak, pyttsx3"),
+        (SpeechSettings(language="english!"), "language code"),
+    ],
+)
+def test_out_of_range_values_are_refused(layer: SpeechSettings, message: str) -> None:
+    with pytest.raises(SpeechError, match=message):
+        merge_speech(layer)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    problems = validate_speech({"rate": 1000, "volume": -1, "pitch": 3})
+    assert [key for key, _ in problems] == ["rate", "volume", "pitch"]
+    assert "unknown speech setting" in problems[2][1]
+
+
+def test_config_path_is_under_xdg_config_home(tmp_path: Path) -> None:
+    assert config_path() == tmp_path / "config" / "cuecoach" / "config.toml"
+
+
+def test_missing_config_sets_nothing(tmp_path: Path) -> None:
+    assert read_speech_config(tmp_path / "absent.toml") == SpeechSettings()
+
+
+def test_config_file_is_read(tmp_path: Path) -> None:
+    path = write_config(tmp_path / "c.toml", '[speech]\nrate = 190\nlanguage = "ES"\n')
+    assert read_speech_config(path) == SpeechSettings(rate=190, language="es")
+
+
+def test_config_errors_name_file_line_and_key(tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path / "c.toml",
+        '# my settings\n[speech]\nrate = 1000\nvolume = "loud"\nengine = "sam"\n',
+    )
+    with pytest.raises(InputError) as caught:
+        read_speech_config(path)
+    problems = caught.value.problems
+    assert [(p.line, p.key) for p in problems] == [
+        (3, "speech.rate"),
+        (4, "speech.volume"),
+        (5, "speech.engine"),
+    ]
+    assert all(p.file == str(path) for p in problems)
+    assert f"{path}:3: speech.rate: expected words per minute from 80 to 450, got 1000" in str(
+        caught.value
+    )
+
+
+def test_config_that_is_not_toml(tmp_path: Path) -> None:
+    path = write_config(tmp_path / "c.toml", "[speech]\nrate = = 3\n")
+    with pytest.raises(InputError, match="invalid TOML"):
+        read_speech_config(path)
+
+
+def test_resolve_reads_the_user_config_below_session_and_cli() -> None:
+    write_config(config_path(), "[speech]\nrate = 150\nvolume = 0.5\n")
+    resolved = resolve_speech(SpeechSettings(rate=170), SpeechSettings(volume=0.9))
+    assert resolved.rate == 170
+    assert resolved.volume == 0.9
+    assert resolved.engine == "espeak"
+
+
+def test_resolve_picks_a_voice_for_the_language(tmp_path: Path) -> None:
+    absent = tmp_path / "none.toml"
+    assert resolve_speech(config=absent).voice == "gmw/en"
+    spanish = resolve_speech(SpeechSettings(language="es"), config=absent)
+    assert spanish.voice == "roa/es"
+    assert spanish.language == "es"
+
+
+def test_resolve_accepts_voice_names_and_ids(tmp_path: Path) -> None:
+    absent = tmp_path / "none.toml"
+    by_name = resolve_speech(SpeechSettings(voice="english (america)"), config=absent)
+    by_id = resolve_speech(SpeechSettings(voice="gmw/en-US"), config=absent)
+    assert by_name.voice == by_id.voice == "gmw/en-US"
+
+
+def test_resolve_refuses_unknown_voice_with_close_matches(tmp_path: Path) -> None:
+    with pytest.raises(
+        SpeechError, match=r"unknown espeak voice 'Englsh \(America\)'.*'English \(America\)'"
+    ):
+        resolve_speech(SpeechSettings(voice="Englsh (America)"), config=tmp_path / "none.toml")
+
+
+def test_resolve_refuses_a_language_without_voices(tmp_path: Path) -> None:
+    with pytest.raises(SpeechError, match="no espeak voice speaks language 'xx'"):
+        resolve_speech(SpeechSettings(language="xx"), config=tmp_path / "none.toml")
