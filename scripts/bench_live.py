@@ -3,8 +3,9 @@
 Plays a generated session (cues every few seconds) through the real scheduler
 in real time, on miniaudio's NULL backend (a device that consumes frames at
 the sample rate without a sound card) or on a clock-paced output, and
-compares when each cue's first sample was handed to the output with when the
-script schedules it:
+compares when each cue's first sample was handed to the output (the time of
+the pull that carried it plus its offset in that buffer) with when the script
+schedules it:
 
     raw error   = handed_at - (first pull + cue.at)
     lead        = median raw error: the device's constant buffering, the same
@@ -39,10 +40,11 @@ from cuecoach.live import (
 )
 from cuecoach.live.output import FrameReader
 
-CUE_EVERY = 3.0
+# Odd spacings, so cues fall anywhere inside the device's buffers, not on their edges.
+CUE_EVERY = 2.971
 # A device is primed with a few buffers at once when it starts, so a cue in
 # those is handed over "early" whatever the scheduler does: start later.
-FIRST_CUE = 1.5
+FIRST_CUE = 1.537
 SEGMENT_LENGTH = 30.0
 SAMPLE_RATE = 48_000
 CLIP_RATE = 22_050

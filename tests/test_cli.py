@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -255,3 +256,127 @@ def test_play_without_audio_prints_cues_in_order(
         "Elbows 45 to 60 degrees from your sides.",
     ]
     assert said[-1] == "Workout complete. Great work."
+
+
+def test_spanish_end_to_end_picks_wording_and_voice() -> None:
+    from cuecoach.pipeline import prepare as prepare_session
+
+    prepared = prepare_session(DATA / "valid" / "spanish.toml", speak=True)
+    assert prepared.speaker is not None
+    assert prepared.speaker.settings.voice == "roa/es"
+    assert prepared.speaker.settings.language == "es"
+    first = prepared.script.cues[0]
+    assert first.text == "Prepárate. Empezamos con Push-Ups."
+    assert first.duration == pytest.approx(prepared.speaker.clip(first.text).duration, abs=0.001)
+
+
+# ---- export -----------------------------------------------------------------------
+
+SHORT = """title = "Short"
+[defaults]
+lead_in = "12s"
+rest = "20s"
+[[exercise]]
+name = "Push-Ups"
+do = "2x3"
+[[exercise]]
+name = "Side Plank"
+do = "1x20s"
+"""
+
+
+def short_session(folder: Path, name: str = "short.toml") -> Path:
+    path = folder / name
+    path.write_text(SHORT, encoding="utf-8")
+    return path
+
+
+def decoded_seconds(path: Path) -> float:
+    import miniaudio
+
+    info = miniaudio.mp3_get_file_info(str(path))
+    return float(info.duration)
+
+
+def test_export_writes_mp3_with_its_script_and_lyrics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mutagen.id3
+
+    id3: Any = mutagen.id3  # unannotated library
+    session = short_session(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("export", str(session), "--cues", "short.json", "--lrc")
+    assert code == 0, err
+    assert out.splitlines() == ["wrote short.mp3", "wrote short.json", "wrote short.lrc"]
+    rendered = json.loads((tmp_path / "short.json").read_text(encoding="utf-8"))
+    assert decoded_seconds(tmp_path / "short.mp3") == pytest.approx(rendered["duration"], abs=0.1)
+    estimated = json.loads(run("script", str(session), "-f", "json")[1])
+
+    def required(script: dict[str, Any]) -> list[object]:
+        return [
+            c.get("text") for c in script["cues"] if c["role"] in ("set", "countdown", "finish")
+        ]
+
+    assert required(rendered) == required(estimated)  # never dropped, whatever the clip lengths
+    assert (
+        rendered["cues"][0]["duration"] != estimated["cues"][0]["duration"]
+    )  # measured, not estimated
+    tag = id3.ID3(tmp_path / "short.mp3")
+    assert [str(tag[k]) for k in ("TIT2", "TALB", "TPE1", "TRCK")] == [
+        "Short",
+        "Short",
+        "cuecoach",
+        "1/1",
+    ]
+    assert [c.sub_frames["TIT2"].text[0] for c in tag.getall("CHAP")] == ["Push-Ups", "Side Plank"]
+    assert (tmp_path / "short.lrc").read_text(encoding="utf-8") == tag.getall("USLT")[0].text
+
+
+def test_export_program_writes_numbered_tracks_and_playlist(tmp_path: Path) -> None:
+    short_session(tmp_path, "a.toml")
+    short_session(tmp_path, "b.toml")
+    program = tmp_path / "week.toml"
+    program.write_text('title = "Week"\nsessions = ["a.toml", "b.toml"]\n', encoding="utf-8")
+    code, out, _ = run("export", str(program), "-o", str(tmp_path / "out"), "-q")
+    assert code == 0
+    assert out.splitlines()[-1] == f"wrote {tmp_path / 'out' / 'Week.m3u8'}"
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["01 Short.mp3", "02 Short.mp3", "Week.m3u8"]
+    playlist = (tmp_path / "out" / "Week.m3u8").read_text(encoding="utf-8").splitlines()
+    assert (
+        playlist[0] == "#EXTM3U" and playlist[3] == "01 Short.mp3" and playlist[5] == "02 Short.mp3"
+    )
+
+
+def test_export_wav_by_extension(tmp_path: Path) -> None:
+    import wave
+
+    code, _, _ = run("export", str(short_session(tmp_path)), "-o", str(tmp_path / "s.wav"), "-q")
+    assert code == 0
+    with wave.open(str(tmp_path / "s.wav")) as wav:
+        assert wav.getframerate() == 44100
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--music", "missing.mp3"], "error: (command line): --music: no such file missing.mp3"),
+     (["--sound", "beep=x.wav"], "beep"),
+     (["--bitrate", "65"], "bitrate 65 kbps is not one of"),
+     (["--rate", "9"], "--rate: expected words per minute from 80 to 450, got 9")],
+)  # fmt: skip
+def test_failed_export_leaves_the_existing_file_untouched(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    out = tmp_path / "keep.mp3"
+    out.write_bytes(b"the user's own file")
+    code, _, err = run("export", str(short_session(tmp_path)), "-o", str(out), *args)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+    assert out.read_bytes() == b"the user's own file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.mp3", "short.toml"]
+
+
+def test_export_program_refuses_cues_file(tmp_path: Path) -> None:
+    code, _, err = run("export", str(SESSIONS / "week.toml"), "--cues", str(tmp_path / "x.json"))
+    assert code == 2 and "--cues: takes a session file, not a program" in err

@@ -7,8 +7,7 @@ Every `CuecoachError` becomes a message on stderr and exit status 2.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -117,19 +116,33 @@ sound_option = click.option(
 )
 
 
-@contextmanager
-def speech_progress(quiet: bool = False) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr while phrases are synthesized (only on a terminal)."""
-    if quiet or not sys.stderr.isatty():
-        yield None
-        return
-    with click.progressbar(length=1, label="Preparing speech", file=sys.stderr) as bar:
+class ProgressBar:
+    """A progress bar on stderr that appears on its first update and closes when full.
 
-        def update(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - bar.pos)
+    Called as ``bar(done, total)``; does nothing when disabled (not a terminal,
+    or --quiet).
+    """
 
-        yield update
+    def __init__(self, label: str, enabled: bool) -> None:
+        self.label = label
+        self.enabled = enabled
+        self._bar: Any = None
+
+    def __call__(self, done: float, total: float) -> None:
+        if not self.enabled or total <= 0:
+            return
+        if self._bar is None:
+            self._bar = click.progressbar(length=1000, label=self.label, file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(round(1000 * done / total) - self._bar.pos)
+        if done >= total:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
+def on_terminal(quiet: bool = False) -> bool:
+    """Whether progress bars should show."""
+    return not quiet and sys.stderr.isatty()
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -220,17 +233,15 @@ def script(
     from .cuescript import WRITERS
     from .pipeline import prepare
 
-    layer = speech_layer(speech)
-    with speech_progress(quiet=not measured) as progress:
-        prepared = prepare(
-            file,
-            wording=wording,
-            library=library,
-            speech=layer,
-            speak=measured,
-            sounds=sound_overrides(sounds),
-            progress=progress,
-        )
+    prepared = prepare(
+        file,
+        wording=wording,
+        library=library,
+        speech=speech_layer(speech),
+        speak=measured,
+        sounds=sound_overrides(sounds),
+        progress=ProgressBar("Preparing speech", on_terminal()),
+    )
     warn(prepared.session.warnings)
     click.echo(WRITERS[fmt](prepared.script), nl=False)
 
@@ -266,16 +277,15 @@ def play(
     overrides = sound_overrides(sounds)
     # Open the device first: a machine without sound fails before any speech work.
     output = TextOutput() if no_audio else MiniaudioOutput()
-    with speech_progress() as progress:
-        prepared = prepare(
-            file,
-            wording=wording,
-            library=library,
-            speech=layer,
-            speak=not no_audio,
-            sounds=overrides,
-            progress=progress,
-        )
+    prepared = prepare(
+        file,
+        wording=wording,
+        library=library,
+        speech=layer,
+        speak=not no_audio,
+        sounds=overrides,
+        progress=ProgressBar("Preparing speech", on_terminal()),
+    )
     warn(prepared.session.warnings)
     script = prepared.script
     clips = (
@@ -285,6 +295,89 @@ def play(
     result = play_live(script, clips, sound_clips, output)
     if result.reason is EndReason.INTERRUPTED:
         raise SystemExit(130)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="MP3 to write (WAV if it ends in .wav); a folder for a program. "
+    "Default: named after FILE, in the current folder.",
+)
+@click.option(
+    "--bitrate", type=int, help="MP3 bitrate in kbit/s (default 64 for speech, 128 with music)."
+)
+@click.option(
+    "--sample-rate",
+    type=click.Choice(["32000", "44100", "48000"]),
+    default="44100",
+    show_default=True,
+    help="Output sample rate in Hz.",
+)
+@click.option(
+    "--cues",
+    "cues_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the exact cue script rendered (JSON, measured durations).",
+)
+@click.option(
+    "--lrc", is_flag=True, help="Also write the cue text as an .lrc file next to the audio."
+)
+@click.option(
+    "--music",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A music bed (MP3/WAV/FLAC/OGG), looped and ducked under every cue.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@wording_option
+@library_option
+@sound_option
+@speech_options
+def export(
+    file: Path,
+    output: Path | None,
+    bitrate: int | None,
+    sample_rate: str,
+    cues_out: Path | None,
+    lrc: bool,
+    music: Path | None,
+    quiet: bool,
+    wording: Path | None,
+    library: Path | None,
+    sounds: tuple[str, ...],
+    **speech: Any,
+) -> None:
+    """Render the session or program FILE to audio for a phone.
+
+    A session becomes one MP3 with a chapter per exercise and the cues as
+    lyrics. A program becomes a folder of numbered MP3s plus a playlist.
+    """
+    from .pipeline import ExportRequest, export_file
+
+    request = ExportRequest(
+        output=output,
+        bitrate=bitrate,
+        sample_rate=int(sample_rate),
+        cues=cues_out,
+        lrc=lrc,
+        music=music,
+        wording=wording,
+        library=library,
+        speech=speech_layer(speech),
+        sounds=sound_overrides(sounds),
+    )
+    show = on_terminal(quiet)
+    written = export_file(
+        file,
+        request,
+        warn=warn,
+        speech_progress=ProgressBar("Preparing speech", show),
+        render_progress=ProgressBar("Rendering       ", show),
+    )
+    for path in written:
+        click.echo(f"wrote {path}")
 
 
 @cli.command()

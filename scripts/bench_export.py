@@ -1,0 +1,270 @@
+"""Benchmark the MP3 exporter against lameenc alone and against a naive pydub mix.
+
+Run from the repository root::
+
+    python scripts/bench_export.py [--minutes 50] [--rss-minutes 120] [--skip-naive]
+
+Builds a realistic cue script (sets, rests, countdowns, form cues, ticks)
+of about `--minutes`, then times in the same run:
+
+(a) the whole export from a cold phrase cache: synthesizing every distinct
+    phrase, then ``cuecoach.export.render`` (every resample, both analysis
+    passes, limiting, tagging and encoding included);
+(b) lameenc alone encoding the very same PCM at the same settings;
+(c) the naive approach: a silent pydub AudioSegment, one ``overlay`` per cue,
+    and a pydub export (WAV when ffmpeg is missing, which flatters it).
+
+Before those, it renders a `--rss-minutes` session in a subprocess and
+reports that process's peak resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+import wave
+from pathlib import Path
+
+from cuecoach.audio import Clip
+from cuecoach.cuescript import Cue, CueKind, CueScript, Segment, SegmentKind
+from cuecoach.export import ExportOptions, Tags, render
+from cuecoach.sounds import load_sounds, sound_durations
+
+EXERCISES = (
+    ("Push-Ups", "Elbows at 45 degrees. Brace your core."),
+    ("Dumbbell Rows", "Pull to your hip. Keep your back flat."),
+    ("Goblet Squats", "Chest up. Knees track over your toes."),
+    ("Plank", "Squeeze your glutes. Do not let your hips sag."),
+    ("Lunges", "Long stride. Back knee towards the floor."),
+    ("Overhead Press", "Ribs down. Press straight up."),
+    ("Glute Bridges", "Drive through your heels. Pause at the top."),
+    ("Side Plank", "Stack your feet. Lift your hips high."),
+    ("Romanian Deadlifts", "Hinge at the hips. Soft knees."),
+    ("Farmer's Carry", "Tall posture. Short quick steps."),
+)
+
+
+def build_script(minutes: float, speak: dict[str, float]) -> CueScript:
+    """A session of about `minutes`: exercises of 4 sets until the time is used.
+
+    `speak` maps every phrase to its spoken length; new phrases are added to it
+    with a rough estimate, and the caller measures them afterwards.
+    """
+    segments: list[Segment] = []
+    cues: list[Cue] = []
+    sound_length = sound_durations()
+    now = 0.0
+
+    def say(at: float, text: str, exercise: str | None, set_: int | None = None) -> None:
+        speak.setdefault(text, 0.08 * len(text) + 0.3)
+        cues.append(
+            Cue(
+                round(at, 3),
+                speak[text],
+                CueKind.SPEECH,
+                "bench",
+                text=text,
+                exercise=exercise,
+                set=set_,
+            )
+        )
+
+    def sound(at: float, name: str, exercise: str | None) -> None:
+        cues.append(
+            Cue(
+                round(at, 3),
+                sound_length[name],
+                CueKind.SOUND,
+                "bench",
+                sound=name,
+                exercise=exercise,
+            )
+        )
+
+    def segment(
+        kind: SegmentKind,
+        length: float,
+        exercise: str | None,
+        set_: int | None = None,
+        sets: int | None = None,
+    ) -> float:
+        nonlocal now
+        start = now
+        now = round(now + length, 3)
+        segments.append(Segment(start, now, kind, exercise, set_, sets, None))
+        return start
+
+    round_number = 0
+    first = EXERCISES[0][0]
+    start = segment(SegmentKind.LEAD_IN, 10.0, first)
+    say(start, f"Get ready. First up: {first}.", first)
+    while now < minutes * 60 - 300:
+        for index, (name, form) in enumerate(EXERCISES):
+            if now >= minutes * 60 - 300:
+                break
+            label = f"{name}, round {round_number + 1}" if round_number else name
+            if index or round_number:
+                start = segment(SegmentKind.TRANSITION, 30.0, label)
+                say(start, f"Next up: {label}. {form}", label)
+                for count in (3, 2, 1):
+                    say(start + 30.0 - count, str(count), label)
+            for set_ in range(1, 5):
+                timed = name in ("Plank", "Side Plank")
+                work = 40.0 if timed else 36.0
+                start = segment(SegmentKind.WORK, work, label, set_, 4)
+                sound(start, "start", label)
+                say(
+                    start + 0.5,
+                    f"Set {set_} of 4." + (" Hold for 40 seconds." if timed else " 12 reps."),
+                    label,
+                    set_,
+                )
+                say(start + work / 2, form, label, set_)
+                say(start + work - 10.0, "10 seconds left.", label, set_)
+                if timed:
+                    for count in (3, 2, 1):
+                        sound(start + work - count, "tick", label)
+                if set_ < 4:
+                    start = segment(SegmentKind.REST, 60.0, label, None, 4)
+                    sound(start, "rest", label)
+                    say(start + 0.6, f"Rest. Set {set_ + 1} in 60 seconds.", label)
+                    for count in (3, 2, 1):
+                        say(start + 60.0 - count, str(count), label)
+        round_number += 1
+    start = segment(SegmentKind.FINISH, 10.0, None)
+    sound(start, "finish", None)
+    say(start + 1.2, "Workout complete. Great job!", None)
+    cues.sort(key=lambda cue: cue.at)
+    return CueScript("Benchmark session", now, tuple(segments), tuple(cues))
+
+
+def speak_all(script: CueScript, cache: Path) -> dict[str, Clip]:
+    """Clips for every phrase, from the real text-to-speech engine."""
+    from cuecoach.speech import Speaker, resolve_speech
+
+    speaker = Speaker(resolve_speech(config=cache / "no-config.toml"), cache_dir=cache)
+    return speaker.clips(cue.text for cue in script.cues if cue.text)
+
+
+def lameenc_alone(wav_path: Path, options: ExportOptions) -> float:
+    """Seconds lameenc takes to encode the PCM in `wav_path` (read in 1 s blocks)."""
+    import lameenc
+
+    with wave.open(str(wav_path)) as wav:
+        encoder = lameenc.Encoder()
+        encoder.set_bit_rate(options.bitrate)
+        encoder.set_in_sample_rate(wav.getframerate())
+        encoder.set_out_sample_rate(wav.getframerate())
+        encoder.set_channels(wav.getnchannels())
+        encoder.set_quality(options.quality)
+        encoder.silence()
+        started = time.perf_counter()
+        size = 0
+        while block := wav.readframes(wav.getframerate()):
+            size += len(encoder.encode(block))
+        size += len(encoder.flush())
+        return time.perf_counter() - started
+
+
+def naive(script: CueScript, clips: dict[str, Clip], sounds: dict[str, Clip], out: Path) -> float:
+    """Seconds for the naive mix: silent AudioSegment, one overlay per cue, export."""
+    with warnings.catch_warnings():
+        # pydub imports audioop (deprecated) and warns when ffmpeg is missing.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        from pydub import AudioSegment
+
+    def segment(clip: Clip) -> AudioSegment:
+        pcm = (clip.samples.clip(-1, 1) * 32767).astype("<i2").tobytes()
+        return AudioSegment(data=pcm, sample_width=2, frame_rate=clip.sample_rate, channels=1)
+
+    started = time.perf_counter()
+    parts = {("speech", t): segment(c) for t, c in clips.items()}
+    parts.update({("sound", n): segment(c) for n, c in sounds.items()})
+    track = AudioSegment.silent(duration=round(script.duration * 1000), frame_rate=44100)
+    for cue in script.cues:
+        key = (
+            ("speech", cue.text or "") if cue.kind is CueKind.SPEECH else ("sound", cue.sound or "")
+        )
+        track = track.overlay(parts[key], position=round(cue.at * 1000))
+    track.export(str(out), format="mp3" if shutil.which("ffmpeg") else "wav")
+    return time.perf_counter() - started
+
+
+def rss_child(minutes: float, folder: Path) -> None:
+    """Render a `minutes` session (the subprocess side of the memory measurement)."""
+    speak: dict[str, float] = {}
+    script = build_script(minutes, speak)
+    clips = speak_all(script, folder / "cache")
+    render(
+        script,
+        clips,
+        load_sounds(22050),
+        folder / "long.mp3",
+        ExportOptions(),
+        Tags("Long", "Benchmark"),
+    )
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=50.0)
+    parser.add_argument("--rss-minutes", type=float, default=120.0)
+    parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--rss-child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.rss_child:
+        rss_child(args.rss_minutes, args.rss_child)
+        return
+    options = ExportOptions()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        # First, while this process is small: a forked child's peak RSS counts
+        # the parent's pages it started with.
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--rss-child",
+                str(folder),
+                "--rss-minutes",
+                str(args.rss_minutes),
+            ],
+            check=True,
+        )
+        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        print(f"peak RSS of a {args.rss_minutes:.0f}-minute export: {peak_kib / 1024:.0f} MB")
+
+        script = build_script(args.minutes, {})
+        sounds = load_sounds(22050)
+
+        # (a) is the whole export from a cold phrase cache: speech, then render.
+        started = time.perf_counter()
+        clips = speak_all(script, folder / "cache")
+        spoken = time.perf_counter() - started
+        render(script, clips, sounds, folder / "out.mp3", options, Tags("Bench", "Bench"))
+        rendered = time.perf_counter() - started
+        speech_cues = sum(1 for cue in script.cues if cue.kind is CueKind.SPEECH)
+        print(
+            f"script: {script.duration / 60:.1f} min, {len(script.cues)} cues "
+            f"({speech_cues} speech, {len(clips)} distinct phrases)"
+        )
+        print(f"(a) cold export to MP3:   {rendered:7.2f} s   (speech {spoken:.2f} s of it)")
+        render(script, clips, sounds, folder / "out.wav", options)
+        alone = lameenc_alone(folder / "out.wav", options)
+        print(f"(b) lameenc alone:        {alone:7.2f} s   render/lameenc = {rendered / alone:.2f}")
+        if not args.skip_naive:
+            kind = "MP3" if shutil.which("ffmpeg") else "WAV, no ffmpeg"
+            slow = naive(script, clips, sounds, folder / "naive")
+            print(f"(c) naive pydub ({kind}): {slow:7.2f} s   naive/render = {slow / rendered:.1f}")
+
+
+if __name__ == "__main__":
+    main()
