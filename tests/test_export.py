@@ -307,7 +307,7 @@ def test_missing_clip_is_an_audio_error(
     tmp_path: Path, script: CueScript, speech: dict[str, Clip], sounds: dict[str, Clip]
 ) -> None:
     partial = {text: clip for text, clip in speech.items() if text != "Rest."}
-    with pytest.raises(AudioError, match=r"7\.100 s \('Rest\.'\)"):
+    with pytest.raises(AudioError, match=r"no audio prepared for the speech cue 'Rest\.' at 7\.100 s"):
         render(script, partial, sounds, tmp_path / "day1.mp3")
     assert list(tmp_path.iterdir()) == []
 

@@ -35,7 +35,7 @@ from typing import IO, Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from .audio import Clip, Samples, resample
+from .audio import Clip, Samples, cue_clip, missing_clip, resample
 from .cuescript import CueKind, CueScript, to_lrc
 from .errors import AudioError
 
@@ -397,18 +397,10 @@ def _plan(
     sources: dict[Key, Clip] = {}
     placements: list[_Placement] = []
     for cue in script.cues:
-        if cue.kind is CueKind.SPEECH:
-            text = cue.text or ""
-            key: Key = ("speech", text)
-            clip = clips.get(text)
-            missing = f"no clip for the speech cue at {cue.at:.3f} s ({text!r})"
-        else:
-            name = cue.sound or ""
-            key = ("sound", name)
-            clip = sounds.get(name)
-            missing = f"no sound {name!r} for the cue at {cue.at:.3f} s"
+        clip = cue_clip(cue, clips, sounds)
         if clip is None:
-            raise AudioError(missing)
+            raise missing_clip(cue)
+        key: Key = (cue.kind.value, cue.text or cue.sound or "")
         sources[key] = clip
         length = round(len(clip.samples) * rate / clip.sample_rate)
         start = round(cue.at * rate)

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..audio import Clip, Samples, resample
+from ..audio import Clip, Samples, cue_clip, missing_clip, resample
 from ..cuescript import Cue, CueKind, CueScript, Segment
-from ..errors import AudioError
 from .clock import Clock
 
 # Pause and resume ramp the level over this long so that stopping or
@@ -80,13 +79,10 @@ def prepare_events(
     converted: dict[int, Samples] = {}
     events: list[Placement] = []
     for index, cue in enumerate(script.cues):
-        key = cue.text if cue.kind is CueKind.SPEECH else cue.sound
-        table = clips if cue.kind is CueKind.SPEECH else sounds
-        clip = table.get(key) if key is not None else None
+        clip = cue_clip(cue, clips, sounds)
         if clip is None:
             if require_audio:
-                what = "speech" if cue.kind is CueKind.SPEECH else "sound"
-                raise AudioError(f"no audio prepared for {what} cue {key!r} at {cue.at:.3f}s")
+                raise missing_clip(cue)
             samples: Samples = np.zeros(0, dtype=np.float32)
         else:
             cached = converted.get(id(clip))
