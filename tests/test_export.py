@@ -307,7 +307,9 @@ def test_missing_clip_is_an_audio_error(
     tmp_path: Path, script: CueScript, speech: dict[str, Clip], sounds: dict[str, Clip]
 ) -> None:
     partial = {text: clip for text, clip in speech.items() if text != "Rest."}
-    with pytest.raises(AudioError, match=r"no audio prepared for the speech cue 'Rest\.' at 7\.100 s"):
+    with pytest.raises(
+        AudioError, match=r"no audio prepared for the speech cue 'Rest\.' at 7\.100 s"
+    ):
         render(script, partial, sounds, tmp_path / "day1.mp3")
     assert list(tmp_path.iterdir()) == []
 
@@ -465,7 +467,7 @@ def test_chapters_follow_each_run_of_an_exercise() -> None:
 
 
 def test_crc_of_the_lame_tag() -> None:
-    from cuecoach.export import _Crc16, _crc16
+    from cuecoach.export.mp3 import _Crc16, _crc16
 
     assert _crc16(b"123456789") == 0xBB3D  # the CRC-16/ARC check value
     data = np.random.default_rng(7).integers(0, 256, 200_003, dtype=np.uint8).tobytes()
@@ -476,7 +478,7 @@ def test_crc_of_the_lame_tag() -> None:
 
 
 def test_lame_tag_checksums(mp3: Path) -> None:
-    from cuecoach.export import _crc16
+    from cuecoach.export.mp3 import _crc16
 
     data = mp3.read_bytes()
     size = data[6:10]

@@ -44,6 +44,7 @@ HALFWAY_MIN_MS = 20_000  # timed work this long gets "halfway"
 MID_TIP_MIN_MS = 30_000  # timed work this long gets a form tip mid-set
 TICKS_MIN_MS = 10_000  # timed work this long gets ticks in its last 3 seconds
 TIPS_PER_TRANSITION = 2
+_NEVER = 1 << 62  # a window that never closes
 
 PAUSES = frozenset(
     {SegmentKind.LEAD_IN, SegmentKind.REST, SegmentKind.TRANSITION, SegmentKind.SWITCH}
@@ -181,12 +182,12 @@ class _Want:
     """A proposed cue: where it may start, how much it matters."""
 
     priority: Priority
-    earliest: int
-    latest: int
-    late: bool  # prefer the latest start in the window
     text: str
     role: str
     seg: _Seg
+    earliest: int
+    latest: int
+    late: bool = False  # prefer the latest start in the window
     fallback: int | None = None  # required cues: search from here when the window is full
     pinned: bool = False  # countdown numbers: placed before everything else
 
@@ -305,91 +306,46 @@ class _Cues:
             elif seg.kind is SegmentKind.FINISH:
                 yield self.sound("finish", seg.start, seg)
                 start = seg.start + self.sound_ms.get("finish", 0)
-                yield _Want(
-                    Priority.REQUIRED,
-                    start,
-                    seg.end,
-                    False,
-                    self.w.say("finish", title=self.title),
-                    "finish",
-                    seg,
-                    start,
-                )
+                text = self.w.say("finish", title=self.title)
+                yield _Want(Priority.REQUIRED, text, "finish", seg, start, seg.end, fallback=start)
 
     def pause(self, seg: _Seg, work: _Seg) -> Iterator[Cue | _Want]:
         w = self.w
         count = min(COUNTDOWN_FROM, seg.length // 1000)
         for n in range(count, 0, -1):
             at = work.start - n * 1000
-            yield _Want(
-                Priority.REQUIRED,
-                at,
-                at,
-                False,
-                w.say("countdown", n=n),
-                "countdown",
-                seg,
-                at,
-                pinned=True,
-            )
-        countdown_start = work.start - count * 1000
+            text = w.say("countdown", n=n)
+            yield _Want(Priority.REQUIRED, text, "countdown", seg, at, at, fallback=at, pinned=True)
         open_at = seg.start
         between_exercises = seg.kind is SegmentKind.TRANSITION and seg.set is None
         if seg.kind is SegmentKind.REST or between_exercises:
             yield self.sound("rest", seg.start, seg)
             open_at += self.sound_ms.get("rest", 0)
-        last = countdown_start - SPEECH_GAP_MS
+        last = work.start - count * 1000 - SPEECH_GAP_MS  # end before the countdown
         if seg.kind is SegmentKind.LEAD_IN:
             assert seg.exercise is not None
-            yield _Want(
-                Priority.ANNOUNCE,
-                open_at,
-                last,
-                False,
-                w.say("get_ready", exercise=seg.exercise.name),
-                "get_ready",
-                seg,
-            )
+            text = w.say("get_ready", exercise=seg.exercise.name)
+            yield _Want(Priority.ANNOUNCE, text, "get_ready", seg, open_at, last)
         elif seg.kind is SegmentKind.REST:
-            yield _Want(
-                Priority.ANNOUNCE,
-                open_at,
-                last,
-                False,
-                w.say("rest", duration=w.duration(seg.length / 1000)),
-                "rest",
-                seg,
-            )
+            text = w.say("rest", duration=w.duration(seg.length / 1000))
+            yield _Want(Priority.ANNOUNCE, text, "rest", seg, open_at, last)
         elif seg.kind is SegmentKind.SWITCH:
-            yield _Want(
-                Priority.ANNOUNCE, open_at, last, False, w.say("switch_sides"), "switch", seg
-            )
+            yield _Want(Priority.ANNOUNCE, w.say("switch_sides"), "switch", seg, open_at, last)
         elif between_exercises:
-            yield _Want(Priority.UP_NEXT, open_at, last, False, self.up_next(seg), "up_next", seg)
+            yield _Want(Priority.UP_NEXT, self.up_next(seg), "up_next", seg, open_at, last)
         if seg.kind is not SegmentKind.SWITCH and seg.length >= WARNING_MIN_PAUSE_MS:
             at = work.start - WARNING_AT_MS
-            yield _Want(
-                Priority.TIMING,
-                at,
-                at + 1000,
-                False,
-                w.say("time_left", duration=w.duration(WARNING_AT_MS / 1000)),
-                "time_left",
-                seg,
-            )
+            text = w.say("time_left", duration=w.duration(WARNING_AT_MS / 1000))
+            yield _Want(Priority.TIMING, text, "time_left", seg, at, at + 1000)
         if seg.kind in (SegmentKind.LEAD_IN, SegmentKind.TRANSITION):
             for tip in self.tips(seg, TIPS_PER_TRANSITION if seg.set is None else 1):
-                yield _Want(Priority.FORM, open_at, last, False, tip, "form", seg)
+                yield _Want(Priority.FORM, tip, "form", seg, open_at, last)
         if seg.kind is not SegmentKind.SWITCH:
+            # Just before the countdown; if it cannot fit, at the start of the work.
+            after_start = work.start + self.sound_ms.get("start", 0)
+            text = self.announcement(work)
             yield _Want(
-                Priority.REQUIRED,
-                open_at,
-                last,
-                True,
-                self.announcement(work),
-                "set",
-                work,
-                work.start + self.sound_ms.get("start", 0),
+                Priority.REQUIRED, text, "set", work, open_at, last, late=True, fallback=after_start
             )
 
     def work(self, seg: _Seg, prev: _Seg | None) -> Iterator[Cue | _Want]:
@@ -398,55 +354,28 @@ class _Cues:
         yield self.sound("start", seg.start, seg)
         after_sound = seg.start + self.sound_ms.get("start", 0)
         if (prev is None or prev.kind not in PAUSES) and seg.side in (None, 1):
+            text = self.announcement(seg)
             yield _Want(
-                Priority.REQUIRED,
-                after_sound,
-                after_sound,
-                False,
-                self.announcement(seg),
-                "set",
-                seg,
-                after_sound,
+                Priority.REQUIRED, text, "set", seg, after_sound, after_sound, fallback=after_sound
             )
         if ex.kind is WorkKind.REPS:
             if ex.timing.count_reps:
                 step = ex.timing.rep_time_ms
                 for n in range(1, (ex.reps or 0) + 1):
                     at = seg.start + (n - 1) * step + step // 2
-                    yield _Want(
-                        Priority.REP_COUNT,
-                        at,
-                        at + step // 4,
-                        False,
-                        self.w.say("rep_count", n=n),
-                        "rep",
-                        seg,
-                    )
+                    text = self.w.say("rep_count", n=n)
+                    yield _Want(Priority.REP_COUNT, text, "rep", seg, at, at + step // 4)
             return
         mid = seg.start + seg.length // 2
         if seg.length >= HALFWAY_MIN_MS:
-            yield _Want(
-                Priority.TIMING,
-                mid,
-                mid + 1500,
-                False,
-                self.w.say("halfway", exercise=ex.name),
-                "halfway",
-                seg,
-            )
+            text = self.w.say("halfway", exercise=ex.name)
+            yield _Want(Priority.TIMING, text, "halfway", seg, mid, mid + 1500)
         tips = self.spoken_cues(ex)
         if seg.length >= MID_TIP_MIN_MS and tips:
             index = (2 * ((seg.set or 1) - 1) + (seg.side or 1) - 1) % len(tips)
             at = seg.start + max(3_000, seg.length // 4)
-            yield _Want(
-                Priority.FORM,
-                at,
-                mid - 1000,
-                False,
-                self.w.say("form_cue", cue=tips[index]),
-                "form",
-                seg,
-            )
+            text = self.w.say("form_cue", cue=tips[index])
+            yield _Want(Priority.FORM, text, "form", seg, at, mid - 1000)
         if seg.length >= TICKS_MIN_MS:
             for n in range(COUNTDOWN_FROM, 0, -1):
                 yield self.sound("tick", seg.end - n * 1000, seg)
@@ -501,8 +430,8 @@ def compile_session(
     proposals = list(_Cues(session.title, wording, sound_seconds).propose(segs))
     cues: list[Cue] = [p for p in proposals if isinstance(p, Cue)]
     wants = [p for p in proposals if isinstance(p, _Want)]
-    order = {id(w): n for n, w in enumerate(wants)}
-    wants.sort(key=lambda w: (w.priority, not w.pinned, w.earliest, order[id(w)]))
+    # Stable: cues that tie keep the order they were proposed in.
+    wants.sort(key=lambda w: (w.priority, not w.pinned, w.earliest))
     speech = _Speech()
     length_cache: dict[str, int] = {}
     for want in wants:
@@ -513,7 +442,7 @@ def compile_session(
         find = speech.late if want.late else speech.early
         at = find(want.earliest, want.latest, need) if want.earliest <= want.latest else None
         if at is None and want.fallback is not None:
-            at = speech.early(want.fallback, 1 << 62, need)
+            at = speech.early(want.fallback, _NEVER, need)
         if at is None:
             continue
         speech.take(at, need)

@@ -1,0 +1,195 @@
+"""Stream a cue script to an MP3 (or WAV) for a phone.
+
+The mix is never built whole: rendering walks the timeline in one-second
+blocks, each made of silence plus the parts of the clips that overlap it, so
+memory stays flat however long the session is. Before that one pass, the gain
+that brings the limited mix to the target loudness (ITU-R BS.1770 K-weighting
+and gating) is found from the distinct clips alone, laid onto the timeline's
+100 ms blocks by bookkeeping; a music bed costs one extra decoding pass.
+
+This module holds the public API and the orchestration: `render` runs the
+passes for one file, `export_program` writes numbered tracks and a playlist.
+The parts sit in modules named after what they hold: `options` (the
+settings), `mix` (the plan of what is heard when, the voice, the music bed),
+`loudness` (measurement and gain search), `limiter` (true-peak limiting),
+`encoding` (the final pass), `wav` and `mp3` (the sinks; the MP3 is
+gapless), `tags` (ID3 tags, chapters, lyrics) and `files` (atomic files,
+file names).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import FrameType
+
+from ..audio import Clip
+from ..cuescript import CueScript
+from ..errors import AudioError
+from .encoding import Sink, encode
+from .files import atomic_file, file_name, one_line
+from .loudness import measure_gains
+from .mix import ClipBank, make_plan
+from .mp3 import Mp3Sink
+from .options import ExportOptions
+from .tags import Chapter, Tags, chapters, id3_bytes
+from .wav import WavSink
+
+__all__ = [
+    "Chapter",
+    "ExportOptions",
+    "ProgramTrack",
+    "Tags",
+    "chapters",
+    "export_program",
+    "render",
+    "sigterm_raises",
+]
+
+
+Progress = Callable[[float, float], None]
+"""Called as ``progress(done, total)``; only the ratio means anything."""
+
+_MUSIC_ANALYSIS_SHARE = 0.3  # of the progress bar: decoding the music once to measure it
+
+
+@dataclass(frozen=True)
+class ProgramTrack:
+    """One session of a program, ready to render."""
+
+    script: CueScript
+    clips: Mapping[str, Clip]
+    tags: Tags
+
+
+def render(
+    script: CueScript,
+    clips: Mapping[str, Clip],
+    sounds: Mapping[str, Clip],
+    out: Path,
+    options: ExportOptions | None = None,
+    tags: Tags | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Write `script` as an MP3 at `out` (a WAV when `out` ends in ``.wav``).
+
+    `clips` maps each speech cue's text to its clip and `sounds` each sound
+    name to its clip, at any sample rate. The file is written to a temporary
+    name in the same folder and moved into place at the end: on any error or
+    interruption it is removed and an existing `out` is left untouched.
+    `tags` defaults to the script's title as title and album; WAV files get
+    no tags. Raises AudioError when a clip is missing or audio cannot be
+    decoded or written.
+    """
+    options = options or ExportOptions()
+    tags = tags or Tags(title=script.title, album=script.title)
+    out = Path(out)
+    plan = make_plan(script, clips, sounds, options)
+    bank = ClipBank(plan)
+    report = progress or _no_progress
+    total = script.duration
+    # Only a music bed makes the analysis take long enough to show on a progress bar.
+    share = _MUSIC_ANALYSIS_SHARE if plan.music is not None else 0.0
+    report(0.0, total)
+    voice_gain, music_gain = measure_gains(
+        plan, bank, options, lambda done: report(done * share, total)
+    )
+    wav = out.suffix.lower() == ".wav"
+    try:
+        with atomic_file(out) as file:
+            sink: Sink = (
+                WavSink(file, plan)
+                if wav
+                else Mp3Sink(file, plan, options, id3_bytes(script, tags))
+            )
+            encode(
+                plan,
+                bank,
+                voice_gain,
+                music_gain,
+                options,
+                sink,
+                lambda done: report(total * share + done * (1 - share), total),
+            )
+    except OSError as err:
+        raise AudioError(f"cannot write {out}: {err.strerror or err}") from err
+    report(total, total)
+
+
+def export_program(
+    tracks: Sequence[ProgramTrack],
+    sounds: Mapping[str, Clip],
+    folder: Path,
+    playlist_title: str,
+    options: ExportOptions | None = None,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Write each track as a numbered MP3 in `folder`, plus an ``.m3u8`` playlist.
+
+    Files are named ``01 Title.mp3`` ...; a track whose tags have no track
+    number gets its position. The playlist (UTF-8, extended M3U, paths
+    relative to the folder) is named after `playlist_title`. Returns the
+    files written: the tracks in order, then the playlist.
+    `progress(done, total)` covers the whole program.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise AudioError(f"cannot create {folder}: {err.strerror or err}") from err
+    width = max(2, len(str(len(tracks))))
+    total = sum(track.script.duration for track in tracks)
+    report = progress or _no_progress
+    done_before = 0.0
+    lines = ["#EXTM3U", f"#PLAYLIST:{one_line(playlist_title)}"]
+    written: list[Path] = []
+    for number, track in enumerate(tracks, start=1):
+        tags = track.tags
+        if tags.track is None:
+            tags = replace(tags, track=number, track_total=len(tracks))
+        name = f"{number:0{width}d} {file_name(tags.title)}.mp3"
+        offset = done_before
+
+        def track_progress(done: float, _total: float, offset: float = offset) -> None:
+            report(offset + done, total)
+
+        render(track.script, track.clips, sounds, folder / name, options, tags, track_progress)
+        written.append(folder / name)
+        done_before += track.script.duration
+        lines += [f"#EXTINF:{round(track.script.duration)},{one_line(tags.title)}", name]
+    playlist = folder / f"{file_name(playlist_title)}.m3u8"
+    try:
+        with atomic_file(playlist) as file:
+            file.write(("\n".join(lines) + "\n").encode("utf-8"))
+    except OSError as err:
+        raise AudioError(f"cannot write {playlist}: {err.strerror or err}") from err
+    return [*written, playlist]
+
+
+@contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """Inside the block, SIGTERM raises SystemExit(143) instead of killing the process.
+
+    That lets a running export remove its temporary file on the way out. Does
+    nothing outside the main thread, where signal handlers cannot be set.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _no_progress(done: float, total: float) -> None:
+    """Progress callback that ignores progress."""

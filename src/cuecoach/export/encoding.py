@@ -1,0 +1,68 @@
+"""The final pass: the mix, limited, quantized to 16 bits and written to a sink.
+
+The mix is built block by block from the voice and the ducked music bed and
+limited as it goes, so memory stays flat however long the session is. A
+sink is the file format's end of the pass: `WavSink` (wav.py) or `Mp3Sink`
+(mp3.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from .limiter import Limiter, limiter_ceiling
+from .mix import ClipBank, Plan, music_bed, music_envelope, voice_blocks
+from .options import ExportOptions
+
+
+class Sink(Protocol):
+    input_gain: float
+
+    def write(self, pcm: npt.NDArray[np.int16]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _mixed(
+    plan: Plan,
+    bank: ClipBank,
+    voice_gain: float,
+    music_gain: float,
+    options: ExportOptions,
+    progress: Callable[[float], None],
+) -> Iterator[npt.NDArray[np.float32]]:
+    """The final mix, limited, block by block: shape (n, channels)."""
+    limiter = Limiter(limiter_ceiling(options, plan), plan.rate, plan.channels)
+    with music_bed(plan) as bed:
+        for b0, voice in zip(plan.block_starts, voice_blocks(plan, bank), strict=True):
+            mixed = (voice * np.float32(voice_gain))[:, None]
+            if bed is not None:
+                envelope = music_envelope(plan, options, b0, len(voice)) * np.float32(music_gain)
+                mixed = bed.read(len(voice)) * envelope[:, None] + mixed
+            limited = limiter.push(mixed.astype(np.float32))
+            if limited is not None:
+                yield limited
+            progress((b0 + len(voice)) / plan.rate)
+    last = limiter.finish()
+    if last is not None:
+        yield last
+
+
+def encode(
+    plan: Plan,
+    bank: ClipBank,
+    voice_gain: float,
+    music_gain: float,
+    options: ExportOptions,
+    sink: Sink,
+    progress: Callable[[float], None],
+) -> None:
+    """Mix, limit and write the whole timeline."""
+    scale = np.float32(32767.0 * sink.input_gain)
+    for block in _mixed(plan, bank, voice_gain, music_gain, options, progress):
+        sink.write(np.round(np.clip(block * scale, -32767.0, 32767.0)).astype("<i2"))
+    sink.close()
