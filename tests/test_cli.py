@@ -380,3 +380,12 @@ def test_failed_export_leaves_the_existing_file_untouched(
 def test_export_program_refuses_cues_file(tmp_path: Path) -> None:
     code, _, err = run("export", str(SESSIONS / "week.toml"), "--cues", str(tmp_path / "x.json"))
     assert code == 2 and "--cues: takes a session file, not a program" in err
+
+
+def test_readme_lists_every_command() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Commands") :]
+    for name, command in cli.commands.items():
+        assert f"`cuecoach {name}" in table, name
+        sub = getattr(command, "commands", {})
+        assert all(f"{sub_name}`" in table for sub_name in sub), name
