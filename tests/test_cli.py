@@ -389,3 +389,14 @@ def test_readme_lists_every_command() -> None:
         assert f"`cuecoach {name}" in table, name
         sub = getattr(command, "commands", {})
         assert all(f"{sub_name}`" in table for sub_name in sub), name
+
+
+def test_check_refuses_what_script_refuses(tmp_path: Path) -> None:
+    path = tmp_path / "de.toml"
+    path.write_text(
+        '[defaults]\nlanguage = "de"\n[[exercise]]\nname = "Push-Ups"\ndo = "1x5"\n',
+        encoding="utf-8",
+    )
+    message = 'error: (settings): language: no wording for language "de"; available: en, es\n'
+    assert run("script", str(path))[::2] == (2, message)
+    assert run("check", str(path))[::2] == (2, message)

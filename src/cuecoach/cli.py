@@ -171,11 +171,10 @@ def check(files: tuple[Path, ...], wording: Path | None, library: Path | None) -
 
     Exits with status 2 if any file has an error (warnings alone do not fail).
     """
-    from .compile import compile_session
     from .library import load_library
     from .model import Program
     from .parse import load
-    from .pipeline import session_wording
+    from .pipeline import prepare_session
 
     problems: list[Problem] = []
     for path in files:
@@ -185,7 +184,7 @@ def check(files: tuple[Path, ...], wording: Path | None, library: Path | None) -
             sessions = loaded.sessions if isinstance(loaded, Program) else (loaded,)
             for session in sessions:
                 warn(session.warnings)
-                script = compile_session(session, session_wording(session, wording, None))
+                script = prepare_session(session, wording=wording).script
                 count = len(session.exercises)
                 click.echo(
                     f"ok: {session.path}: {session.title} — {count} "
