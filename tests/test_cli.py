@@ -210,6 +210,7 @@ def test_script_measured_rate_flag_changes_lengths() -> None:
     ("args", "message"),
     [(["--rate", "5000"], "error: (command line): --rate: expected words per minute from 80 to 450, got 5000"),
      (["--volume", "2"], "error: (command line): --volume: expected a volume from 0 to 1, got 2"),
+     (["--engine", "festival"], 'error: (command line): --engine: expected one of espeak, pyttsx3, got "festival"'),
      (["--measured", "--voice", "Englsh"], "error: unknown espeak voice 'Englsh'"),
      (["--sound", "start"], 'error: (command line): --sound: expected NAME=FILE, got "start"')],
 )  # fmt: skip
@@ -224,6 +225,14 @@ def test_voices_lists_the_engine_and_filters_by_language() -> None:
     assert code == 0
     assert out.splitlines()[0].startswith("roa/es ")
     assert err == f"{len(out.splitlines())} espeak voices\n"
+
+
+def test_voices_refuses_an_unknown_engine() -> None:
+    code, _, err = run("voices", "--engine", "festival")
+    assert (code, err) == (
+        2,
+        "error: unknown speech engine 'festival'; expected one of espeak, pyttsx3\n",
+    )
 
 
 def test_cache_info_and_clear() -> None:

@@ -64,13 +64,12 @@ library_option = click.option(
 )
 
 
-ENGINES = ("espeak", "pyttsx3")
-
-
 def speech_options(command: F) -> F:
     """--engine/--voice/--rate/--volume/--language: the CLI's speech settings layer."""
     options = [
-        click.option("--engine", type=click.Choice(ENGINES), help="Text-to-speech engine."),
+        # Checked with the other speech flags (parse.validate_speech), not by click,
+        # so that --help need not import the list of engines.
+        click.option("--engine", help="Text-to-speech engine: espeak or pyttsx3."),
         click.option("--voice", help="Voice id or name (see `cuecoach voices`)."),
         click.option("--rate", type=int, help="Speaking rate in words per minute (80-450)."),
         click.option("--volume", type=float, help="Speech volume from 0 to 1."),
@@ -84,9 +83,9 @@ def speech_options(command: F) -> F:
 def speech_layer(options: dict[str, Any]) -> SpeechSettings:
     """The speech flags given on the command line, as a settings layer."""
     from .model import SpeechSettings
-    from .parse import speech_settings, validate_speech
+    from .parse import SPEECH_KEYS, speech_settings, validate_speech
 
-    given = {k: options.pop(k) for k in ("engine", "voice", "rate", "volume", "language")}
+    given = {k: options.pop(k) for k in SPEECH_KEYS}
     given = {k: v for k, v in given.items() if v is not None}
     problems = validate_speech(given)
     if problems:
@@ -287,9 +286,7 @@ def play(
     )
     warn(prepared.session.warnings)
     script = prepared.script
-    clips = (
-        prepared.speaker.clips(c.text for c in script.cues if c.text) if prepared.speaker else {}
-    )
+    clips = prepared.speech_clips() if prepared.speaker else {}
     sound_clips = {} if no_audio else load_sounds(output.sample_rate, overrides)
     result = play_live(script, clips, sound_clips, output)
     if result.reason is EndReason.INTERRUPTED:
@@ -380,9 +377,7 @@ def export(
 
 
 @cli.command()
-@click.option(
-    "--engine", type=click.Choice(ENGINES), help="Engine to list (default: this platform's)."
-)
+@click.option("--engine", help="Engine to list, espeak or pyttsx3 (default: this platform's).")
 @click.option("--language", help='Only voices for this language, like "en" or "es".')
 def voices(engine: str | None, language: str | None) -> None:
     """List the text-to-speech voices available."""

@@ -34,6 +34,9 @@ class Timing:
     count_reps: bool = False
 
 
+ENGINE_NAMES = ("espeak", "pyttsx3")  # the text-to-speech engines cuecoach can drive
+
+
 @dataclass(frozen=True)
 class SpeechSettings:
     """Speech settings as one layer gives them; None means "not set here"."""

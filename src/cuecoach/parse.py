@@ -18,7 +18,17 @@ from typing import Any
 from . import units
 from .errors import InputError, Problem
 from .library import Library, builtin_library, load_library
-from .model import Exercise, Group, Item, Program, Session, SpeechSettings, Timing, WorkKind
+from .model import (
+    ENGINE_NAMES,
+    Exercise,
+    Group,
+    Item,
+    Program,
+    Session,
+    SpeechSettings,
+    Timing,
+    WorkKind,
+)
 from .tomlfile import FILE_KEY, KeyPath, TomlDocument, key_path, read_toml
 
 MINUTE = 60_000
@@ -62,7 +72,6 @@ RATE_RANGE = (80, 450)  # words per minute
 VOLUME_RANGE = (0.0, 1.0)
 MAX_CUES = 10
 MAX_TEXT = 200
-ENGINE_NAMES = ("espeak", "pyttsx3")
 LIBRARY_LANGUAGE = "en"  # the built-in library's form tips are written in English
 
 TIMING_KEYS = (*TIMING_LIMITS, "pace", "count_reps")

@@ -36,6 +36,11 @@ class Prepared:
     script: CueScript
     speaker: Speaker | None = None
 
+    def speech_clips(self) -> dict[str, Clip]:
+        """The clip of every speech cue in the script (all synthesized already)."""
+        assert self.speaker is not None, "prepared without speech"
+        return self.speaker.clips(c.text for c in self.script.cues if c.text)
+
 
 def speech_language(session: Session, cli: SpeechSettings) -> str | None:
     """The language a session speaks: CLI flag > session > user config."""
@@ -159,9 +164,7 @@ def export_file(
             session, wording=request.wording, speech=request.speech, speak=True,
             sounds=request.sounds, sample_rate=options.sample_rate, progress=speech_progress,
         )  # fmt: skip
-        assert prepared.speaker is not None
-        texts = (c.text for c in prepared.script.cues if c.text)
-        return prepared.script, prepared.speaker.clips(texts)
+        return prepared.script, prepared.speech_clips()
 
     with sigterm_raises():
         if isinstance(loaded, Program):

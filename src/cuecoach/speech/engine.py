@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from ..errors import SpeechError
-from ..parse import ENGINE_NAMES
+from ..model import ENGINE_NAMES
 
 if TYPE_CHECKING:
     from ..audio import Clip

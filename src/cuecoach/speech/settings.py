@@ -13,8 +13,8 @@ from pathlib import Path
 import platformdirs
 
 from ..errors import InputError, SpeechError
-from ..model import SpeechSettings
-from ..parse import ENGINE_NAMES, speech_settings, validate_speech
+from ..model import ENGINE_NAMES, SpeechSettings
+from ..parse import speech_settings, validate_speech
 from ..tomlfile import read_toml
 
 DEFAULT_RATE = 165
