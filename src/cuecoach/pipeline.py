@@ -43,12 +43,11 @@ class Prepared:
 
 
 def speech_language(session: Session, cli: SpeechSettings) -> str | None:
-    """The language a session speaks: CLI flag > session > user config."""
-    from .speech.settings import config_path, read_speech_config
+    """The language a session speaks, from the same layers as its voice
+    (defaults < user config < session < CLI), without loading an engine."""
+    from .speech.settings import config_path, merge_speech, read_speech_config
 
-    if cli.language or session.speech.language:
-        return cli.language or session.speech.language
-    return read_speech_config(config_path()).language
+    return merge_speech(read_speech_config(config_path()), session.speech, cli).language
 
 
 def session_wording(session: Session, override: Path | None, language: str | None) -> Wording:
