@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -185,12 +186,15 @@ class _Checker:
     def within(
         self, parts: KeyPath, seconds: float, limit: DurationLimit, written: object
     ) -> int | None:
-        ms = round(seconds * 1000)
-        if not limit.low <= ms <= limit.high:
-            shown = f'"{written}"' if isinstance(written, str) else f"{written}s"
+        exact = seconds * 1000  # infinite for TOML's inf, or a huge number
+        if not (math.isfinite(exact) and limit.low <= round(exact) <= limit.high):
+            if isinstance(written, str):
+                shown = f'"{written}"'
+            else:
+                shown = f"{written}s" if math.isfinite(exact) else str(written)
             self.error(parts, f"expected a duration {limit.describe()}, got {shown}")
             return None
-        return ms
+        return round(exact)
 
     def number_in(
         self, parts: KeyPath, value: float, bounds: tuple[float, float], what: str
