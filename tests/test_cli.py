@@ -406,6 +406,8 @@ def test_check_refuses_what_script_refuses(tmp_path: Path) -> None:
         '[defaults]\nlanguage = "de"\n[[exercise]]\nname = "Push-Ups"\ndo = "1x5"\n',
         encoding="utf-8",
     )
-    message = 'error: (settings): language: no wording for language "de"; available: en, es\n'
+    message = (
+        f'error: {path}:2: defaults.language: no wording for language "de"; available: en, es\n'
+    )
     assert run("script", str(path))[::2] == (2, message)
     assert run("check", str(path))[::2] == (2, message)

@@ -80,16 +80,15 @@ def expected_ms(session: Session) -> int:
     total = session.lead_in_ms
     for index, item in enumerate(session.items):
         if isinstance(item, Group):
-            lead = item.members[0]
-            per_round = sum(one_set(m) for m in item.members) + sum(
-                m.timing.group_transition_ms for m in item.members[:-1]
-            )
-            total += item.rounds * per_round + (item.rounds - 1) * lead.timing.rest_ms
+            per_round = sum(one_set(m) for m in item.members)
+            per_round += (len(item.members) - 1) * item.member_transition_ms
+            total += item.rounds * per_round + (item.rounds - 1) * item.rest_ms
+            after = item.transition_ms
         else:
-            lead = item
             total += item.sets * one_set(item) + (item.sets - 1) * item.timing.rest_ms
+            after = item.timing.transition_ms
         if index + 1 < len(session.items):
-            total += lead.timing.transition_ms
+            total += after
     return total
 
 
@@ -98,7 +97,7 @@ timings = st.builds(
     Timing,
     rest_ms=ms, transition_ms=ms, rep_time_ms=st.integers(500, 6_000),
     switch_ms=st.integers(0, 10_000), pace_m_per_s=st.floats(0.5, 3.0),
-    lead_in_ms=ms, group_transition_ms=st.integers(0, 20_000), count_reps=st.booleans(),
+    count_reps=st.booleans(),
 )  # fmt: skip
 cue_texts = st.lists(
     st.text(st.characters(categories=["L", "Zs"]), min_size=1, max_size=40).filter(str.strip),
@@ -131,7 +130,7 @@ def sessions(draw: st.DrawFn) -> Session:
             members = tuple(
                 draw(exercises(rounds, f"g{n}")) for _ in range(draw(st.integers(2, 3)))
             )
-            items.append(Group(f"g{n}", members))
+            items.append(Group(f"g{n}", members, draw(ms), draw(ms), draw(st.integers(0, 20_000))))
         else:
             items.append(draw(exercises()))
     return Session(title="Random", items=tuple(items), lead_in_ms=draw(ms))

@@ -374,27 +374,26 @@ def test_user_file_reports_every_problem(tmp_path: Path) -> None:
     found = {(p.line, p.key): p.message for p in problems}
     assert all(p.file == str(path) for p in problems)
 
-    assert found[(7, "exercise[2].cues")] == "expected a list of strings, got integer"
+    assert found[(7, "exercise[2].cues")] == "expected a list of strings, got a whole number"
     assert (
-        "allowed keys: name, aliases, category, muscles, cues, why"
-        in found[(8, "exercise[2].colour")]
+        "allowed: name, aliases, category, muscles, cues, why" in found[(8, "exercise[2].colour")]
     )
     assert found[(10, "exercise[3]")] == "missing 'name'"
     assert "duplicate name" in found[(14, "exercise[4].name")]
     assert "exercise[1]" in found[(14, "exercise[4].name")]
     assert found[(15, "exercise[4].cues")] == "expected 1 to 6 items, got 0"
     assert "expected one of: push, pull" in found[(16, "exercise[4].category")]
-    assert found[(20, "exercise[5].cues[2]")] == "expected a string, got integer"
+    assert found[(20, "exercise[5].cues[2]")] == "expected a string, got a whole number"
     assert "at most 400" in found[(21, "exercise[5].why")]
-    assert found[(22, "exercise[5].muscles")] == "expected a list of strings, got string"
+    assert found[(22, "exercise[5].muscles")] == "expected a list of strings, got a string"
     assert len(problems) == 9
 
 
 @pytest.mark.parametrize(
     ("text", "key", "fragment"),
     [
-        ('[[exercise]]\nname = "A"\ncue = ["x"]\n', "exercise[1].cue", "did you mean 'cues'"),
-        ("[[exercise]]\nname = 5\n", "exercise[1].name", "expected a string, got integer"),
+        ('[[exercise]]\nname = "A"\ncue = ["x"]\n', "exercise[1].cue", 'did you mean "cues"'),
+        ("[[exercise]]\nname = 5\n", "exercise[1].name", "expected a string, got a whole number"),
         ('[[exercise]]\nname = ""\n', "exercise[1].name", "empty string"),
         ('[[exercise]]\nname = "+++"\n', "exercise[1].name", "at least one letter or digit"),
         (f'[[exercise]]\nname = "{"n" * 81}"\n', "exercise[1].name", "at most 80"),
@@ -408,10 +407,14 @@ def test_user_file_reports_every_problem(tmp_path: Path) -> None:
             "exercise[1].cues[1]",
             "at most 120",
         ),
-        ('[[exercise]]\nname = "A"\naliases = [true]\n', "exercise[1].aliases[1]", "boolean"),
-        ('[exercise]\nname = "A"\n', "exercise", "got table"),
+        (
+            '[[exercise]]\nname = "A"\naliases = [true]\n',
+            "exercise[1].aliases[1]",
+            "got true or false",
+        ),
+        ('[exercise]\nname = "A"\n', "exercise", "got a table"),
         ('title = "x"\n', "title", "only [[exercise]] tables"),
-        ("exercise = [1]\n", "exercise[1]", "got integer"),
+        ("exercise = [1]\n", "exercise[1]", "got a whole number"),
         (
             '[[exercise]]\nname = "A"\naliases = ["B"]\n'
             '[[exercise]]\nname = "C"\naliases = ["b"]\n',

@@ -38,6 +38,63 @@ def test_every_invalid_case_states_its_expectation() -> None:
     assert all(expected_messages(p) for p in INVALID)
 
 
+WARN = sorted((DATA / "warn").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", WARN, ids=[p.stem for p in WARN])
+def test_keys_without_effect_are_warned_about(path: Path) -> None:
+    warnings = load_session(path).warnings
+    assert [str(w) for w in warnings] == expected_messages(path)
+
+
+def test_group_settings_come_from_the_first_member(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[defaults]
+rest = "40s"
+group_transition = "5s"
+lead_in = "7s"
+[[exercise]]
+name = "Push-Ups"
+do = "2x8"
+lead_in = "12s"
+group = "A"
+transition = "50s"
+group_transition = "8s"
+[[exercise]]
+name = "Inverted Rows"
+do = "2x8"
+group = "A"
+[[exercise]]
+name = "Plank"
+do = "2x20s"
+group = "B"
+[[exercise]]
+name = "Russian Twists"
+do = "2x10"
+group = "B"
+rest = "20s"
+""",
+    )
+    session = load_session(path)
+    first, second = session.items
+    assert isinstance(first, Group) and isinstance(second, Group)
+    assert (first.rest_ms, first.transition_ms, first.member_transition_ms) == (
+        40_000,
+        50_000,
+        8_000,
+    )
+    assert (second.rest_ms, second.transition_ms, second.member_transition_ms) == (
+        40_000,
+        30_000,
+        5_000,
+    )
+    assert session.lead_in_ms == 12_000
+    (warning,) = session.warnings
+    assert (warning.line, warning.key) == (25, "exercise[4].rest")
+
+
 @pytest.mark.parametrize(
     ("name", "problem"),
     [

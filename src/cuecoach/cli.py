@@ -82,15 +82,14 @@ def speech_options(command: F) -> F:
 
 def speech_layer(options: dict[str, Any]) -> SpeechSettings:
     """The speech flags given on the command line, as a settings layer."""
-    from .model import SpeechSettings
-    from .parse import SPEECH_KEYS, speech_settings, validate_speech
+    from .checker import COMMAND_LINE, Checker
+    from .parse import SPEECH_KEYS, validate_speech
 
     given = {k: options.pop(k) for k in SPEECH_KEYS}
-    given = {k: v for k, v in given.items() if v is not None}
-    problems = validate_speech(given)
-    if problems:
-        raise InputError(Problem("(command line)", None, f"--{k}", m) for k, m in problems)
-    return speech_settings(given) if given else SpeechSettings()
+    check = Checker(COMMAND_LINE)
+    settings = validate_speech({k: v for k, v in given.items() if v is not None}, check)
+    check.raise_problems()
+    return settings
 
 
 def sound_overrides(values: tuple[str, ...]) -> dict[str, Path]:

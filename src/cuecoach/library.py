@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .checker import Checker, sorted_problems, type_name
 from .errors import InputError, Problem
 from .tomlfile import KeyPath, TomlDocument, read_toml
 
@@ -121,7 +122,7 @@ def builtin_library() -> Library:
     if problems:
         # Only reachable if the packaged data file is broken: still a clear
         # message rather than a traceback deep inside a lookup.
-        raise InputError(sorted(problems, key=_file_order))
+        raise InputError(sorted_problems(problems))
     return Library(tuple(entry for _, entry in entries))
 
 
@@ -165,7 +166,7 @@ def load_library(user_file: Path | None = None) -> Library:
         else:
             added.append(user)
     if problems:
-        raise InputError(sorted(problems, key=_file_order))
+        raise InputError(sorted_problems(problems))
     return Library((*merged, *added))
 
 
@@ -185,65 +186,6 @@ def _override(base: ExerciseInfo, user: ExerciseInfo, raw: Mapping[str, Any]) ->
 # --- validation ---------------------------------------------------------------
 
 
-def _file_order(problem: Problem) -> tuple[int, str]:
-    """Sort key putting problems in the order a reader meets them in the file."""
-    # Problem's own ordering would compare a None line with an int.
-    return (problem.line if problem.line is not None else 0, problem.key)
-
-
-def _type_name(value: object) -> str:
-    """How a TOML value's type is called in messages."""
-    if isinstance(value, bool):  # before int: bool is a subclass of int
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "table"
-    return "date/time"  # the only other TOML value types
-
-
-class _Checker:
-    """Collects problems for one document instead of stopping at the first."""
-
-    def __init__(self, doc: TomlDocument) -> None:
-        self.doc = doc
-        self.problems: list[Problem] = []
-
-    def add(self, parts: KeyPath, message: str) -> None:
-        self.problems.append(self.doc.problem(parts, message))
-
-    def string(self, parts: KeyPath, value: object, limit: int, what: str = "a string") -> str:
-        """`value` if it is a non-blank string within `limit` characters, else ""."""
-        if not isinstance(value, str):
-            self.add(parts, f"expected {what}, got {_type_name(value)}")
-            return ""
-        if not value.strip():
-            self.add(parts, f"expected {what}, got an empty string")
-            return ""
-        if len(value) > limit:
-            self.add(parts, f"too long: {len(value)} characters, at most {limit} allowed")
-            return ""
-        return value.strip()
-
-    def strings(
-        self, parts: KeyPath, value: object, limit: int, most: int, least: int = 0
-    ) -> tuple[str, ...]:
-        """`value` as a tuple of good strings; problems for everything else."""
-        if not isinstance(value, list):
-            self.add(parts, f"expected a list of strings, got {_type_name(value)}")
-            return ()
-        if not least <= len(value) <= most:
-            self.add(parts, f"expected {least} to {most} items, got {len(value)}")
-        items = (self.string((*parts, i), item, limit) for i, item in enumerate(value))
-        return tuple(item for item in items if item)
-
-
 def _parse_entries(
     doc: TomlDocument, *, builtin: bool
 ) -> tuple[list[tuple[int, ExerciseInfo]], list[Problem]]:
@@ -252,15 +194,15 @@ def _parse_entries(
     An entry with a bad field is still returned (without that field) so that
     later checks, such as duplicate names, can run in the same pass.
     """
-    check = _Checker(doc)
+    check = Checker(doc)
     for key in doc.data:
         if key != "exercise":
-            check.add((key,), "unknown key; a library file holds only [[exercise]] tables")
+            check.error((key,), "unknown key; a library file holds only [[exercise]] tables")
     raw_entries = doc.data.get("exercise", [])
     if not isinstance(raw_entries, list):
-        check.add(
+        check.error(
             ("exercise",),
-            f"expected an array of tables written [[exercise]], got {_type_name(raw_entries)}",
+            f"expected an array of tables written [[exercise]], got {type_name(raw_entries)}",
         )
         return [], check.problems
 
@@ -268,52 +210,48 @@ def _parse_entries(
     for index, raw in enumerate(raw_entries):
         here: KeyPath = ("exercise", index)
         if not isinstance(raw, dict):
-            check.add(here, f"expected a table written [[exercise]], got {_type_name(raw)}")
+            check.error(here, f"expected a table written [[exercise]], got {type_name(raw)}")
             continue
-        for key in raw:
-            if key not in FIELDS:
-                hint = difflib.get_close_matches(key, FIELDS, n=1)
-                maybe = f" (did you mean '{hint[0]}'?)" if hint else ""
-                check.add(
-                    (*here, key),
-                    f"unknown key{maybe}; allowed keys: {', '.join(FIELDS)}",
-                )
+        check.unknown_keys(raw, here, FIELDS)
         # The built-in file must be complete; a user entry needs only a name.
         required = FIELDS if builtin else ("name",)
         for key in required:
             if key not in raw:
-                check.add(here, f"missing '{key}'")
+                check.error(here, f"missing '{key}'")
 
-        name = ""
+        name = None
         if "name" in raw:
             name = check.string((*here, "name"), raw["name"], MAX_NAME_CHARS)
             if name and not normalise_name(name):
-                check.add((*here, "name"), "expected a name with at least one letter or digit")
-                name = ""
-        aliases: tuple[str, ...] = ()
+                check.error((*here, "name"), "expected a name with at least one letter or digit")
+                name = None
+        aliases: tuple[str, ...] | None = ()
         if "aliases" in raw:
             aliases = check.strings((*here, "aliases"), raw["aliases"], MAX_NAME_CHARS, MAX_ALIASES)
-        category = ""
+        category = None
         if "category" in raw:
             category = check.string((*here, "category"), raw["category"], MAX_NAME_CHARS)
             if category and category not in CATEGORIES:
-                check.add(
+                check.error(
                     (*here, "category"),
                     f"unknown category '{category}'; expected one of: {', '.join(CATEGORIES)}",
                 )
-        muscles: tuple[str, ...] = ()
+        muscles: tuple[str, ...] | None = ()
         if "muscles" in raw:
             muscles = check.strings(
                 (*here, "muscles"), raw["muscles"], MAX_MUSCLE_CHARS, MAX_MUSCLES
             )
-        cues: tuple[str, ...] = ()
+        cues: tuple[str, ...] | None = ()
         if "cues" in raw:
             cues = check.strings((*here, "cues"), raw["cues"], MAX_CUE_CHARS, MAX_CUES, MIN_CUES)
-        why = ""
+        why = None
         if "why" in raw:
             why = check.string((*here, "why"), raw["why"], MAX_WHY_CHARS)
         if name:
-            entries.append((index, ExerciseInfo(name, aliases, category, muscles, cues, why)))
+            entry = ExerciseInfo(
+                name, aliases or (), category or "", muscles or (), cues or (), why or ""
+            )
+            entries.append((index, entry))
     return entries, check.problems
 
 

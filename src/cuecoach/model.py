@@ -29,8 +29,6 @@ class Timing:
     rep_time_ms: int = 3_000
     switch_ms: int = 5_000
     pace_m_per_s: float = 1.0
-    lead_in_ms: int = 10_000
-    group_transition_ms: int = 10_000
     count_reps: bool = False
     # Seconds lowering, bottom pause, lifting, top pause; a rep lasts their sum
     # and this replaces rep_time_ms when set.
@@ -122,6 +120,11 @@ class Group:
 
     name: str
     members: tuple[Exercise, ...]
+    # Written on the group's first exercise (or in [defaults]); the same keys on
+    # another member have no effect and are warned about.
+    rest_ms: int = 60_000  # between rounds
+    transition_ms: int = 30_000  # after the last round, before the next item
+    member_transition_ms: int = 10_000  # between one member and the next
 
     @property
     def rounds(self) -> int:
@@ -142,7 +145,7 @@ class Session:
     speech: SpeechSettings = field(default_factory=SpeechSettings)
     wording: Path | None = None  # user wording file, resolved against the session's folder
     library: Path | None = None  # user exercise library file, likewise
-    lead_in_ms: int = 10_000
+    lead_in_ms: int = 10_000  # before the first exercise
     warnings: tuple[Problem, ...] = ()
 
     @property
