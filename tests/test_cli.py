@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from conftest import DATA, SESSIONS
 from cuecoach.cli import cli
 from cuecoach.errors import InputError, Problem
-from cuecoach.parse import load
-from cuecoach.pipeline import prepare
+from cuecoach.parse import load, load_session
+from cuecoach.pipeline import script_session
 
 DAY1 = str(SESSIONS / "day1-upper-core.toml")
 
@@ -258,7 +258,7 @@ def test_play_without_audio_prints_cues_in_order(
     code, out, _ = run("play", str(path), "--no-audio")
     assert code == 0
     said = [line.split('"')[1] for line in out.splitlines() if '"' in line]
-    expected = [c.text for c in prepare(path).script.cues if c.text]
+    expected = [c.text for c in script_session(load_session(path)).script.cues if c.text]
     assert said == expected
     assert said[:2] == [
         "Get ready. First up: Push-Ups.",
@@ -268,10 +268,10 @@ def test_play_without_audio_prints_cues_in_order(
 
 
 def test_spanish_end_to_end_picks_wording_and_voice() -> None:
-    from cuecoach.pipeline import prepare as prepare_session
+    from cuecoach.pipeline import hear_session
 
-    prepared = prepare_session(DATA / "valid" / "spanish.toml", speak=True)
-    assert prepared.speaker is not None
+    prepared = hear_session(load_session(DATA / "valid" / "spanish.toml"))
+    assert prepared.language == "es"
     assert prepared.speaker.settings.voice == "roa/es"
     assert prepared.speaker.settings.language == "es"
     first = prepared.script.cues[0]
@@ -340,6 +340,28 @@ def test_export_writes_mp3_with_its_script_and_lyrics(
     ]
     assert [c.sub_frames["TIT2"].text[0] for c in tag.getall("CHAP")] == ["Push-Ups", "Side Plank"]
     assert (tmp_path / "short.lrc").read_text(encoding="utf-8") == tag.getall("USLT")[0].text
+    assert tag.getall("USLT")[0].lang == "eng"
+
+
+def test_export_tags_lyrics_in_the_language_spoken(tmp_path: Path) -> None:
+    import mutagen.id3
+
+    id3: Any = mutagen.id3  # unannotated library
+    session = tmp_path / "corto.toml"
+    session.write_text('[[exercise]]\nname = "Plank"\ndo = "1x5s"\n', encoding="utf-8")
+    out = tmp_path / "corto.mp3"
+    code, _, err = run("export", str(session), "--language", "es", "-o", str(out))
+    assert code == 0, err
+    (lyrics,) = id3.ID3(out).getall("USLT")
+    assert lyrics.lang == "spa"
+    assert "Prepárate" in lyrics.text
+
+
+def test_every_wording_language_has_an_id3_code() -> None:
+    from cuecoach.export.run import ID3_LANGUAGES
+    from cuecoach.wording import LANGUAGES
+
+    assert sorted(ID3_LANGUAGES) == sorted(LANGUAGES)
 
 
 def test_export_program_writes_numbered_tracks_and_playlist(tmp_path: Path) -> None:

@@ -17,7 +17,8 @@ from conftest import DATA, SESSIONS
 from cuecoach.compile import FINISH_MS, compile_session, estimate_speech_seconds
 from cuecoach.cuescript import CueKind, CueScript, SegmentKind, to_json
 from cuecoach.model import Exercise, Group, Item, Session, SpeechSettings, Timing, WorkKind
-from cuecoach.pipeline import prepare
+from cuecoach.parse import load_session
+from cuecoach.pipeline import script_session
 
 VALID = sorted(p for p in (DATA / "valid").glob("*.toml") if not p.name.endswith(".words.toml"))
 PAUSES = {SegmentKind.LEAD_IN, SegmentKind.REST, SegmentKind.TRANSITION, SegmentKind.SWITCH}
@@ -26,12 +27,14 @@ PAUSES = {SegmentKind.LEAD_IN, SegmentKind.REST, SegmentKind.TRANSITION, Segment
 @pytest.mark.parametrize("path", VALID, ids=[p.stem for p in VALID])
 def test_case_compiles_to_expected_json(path: Path) -> None:
     expected = path.with_suffix(".json").read_text(encoding="utf-8")
-    assert to_json(prepare(path).script) == expected
+    assert to_json(script_session(load_session(path)).script) == expected
 
 
 def test_compiling_is_deterministic() -> None:
     path = SESSIONS / "day2-full-body.toml"
-    assert to_json(prepare(path).script) == to_json(prepare(path).script)
+    assert to_json(script_session(load_session(path)).script) == to_json(
+        script_session(load_session(path)).script
+    )
 
 
 # ---- invariants -------------------------------------------------------------
@@ -163,7 +166,7 @@ SAMPLE_SESSIONS = sorted(p for p in SESSIONS.glob("*.toml") if p.name != "week.t
 
 @pytest.mark.parametrize("path", SAMPLE_SESSIONS, ids=lambda p: p.stem)
 def test_invariants_hold_for_sample_sessions(path: Path) -> None:
-    prepared = prepare(path)
+    prepared = script_session(load_session(path))
     check_invariants(prepared.session, prepared.script)
 
 
@@ -171,7 +174,7 @@ def test_invariants_hold_for_sample_sessions(path: Path) -> None:
 
 
 def day1_script() -> CueScript:
-    return prepare(SESSIONS / "day1-upper-core.toml").script
+    return script_session(load_session(SESSIONS / "day1-upper-core.toml")).script
 
 
 def spoken(script: CueScript, role: str) -> list[str]:
@@ -241,14 +244,14 @@ def test_english_library_tips_are_not_spoken_in_another_language(tmp_path: Path)
         '[[exercise]]\nname = "Plank"\ndo = "1x40s"\ncues = ["Aprieta los glúteos."]\n',
         encoding="utf-8",
     )
-    english = prepare(path, speech=SpeechSettings(language="en")).script
-    spanish = prepare(path).script
+    english = script_session(load_session(path), speech=SpeechSettings(language="en")).script
+    spanish = script_session(load_session(path)).script
     assert "Elbow under your shoulder." in spoken(english, "form")
     assert set(spoken(spanish, "form")) == {"Aprieta los glúteos."}
 
 
 def test_measured_durations_move_cues_apart() -> None:
-    session = prepare(SESSIONS / "day1-upper-core.toml").session
+    session = script_session(load_session(SESSIONS / "day1-upper-core.toml")).session
     slow = compile_session(
         session, durations=lambda t: 0.3 if t.isdigit() else len(t.split()) / 2 + 1
     )
@@ -257,7 +260,7 @@ def test_measured_durations_move_cues_apart() -> None:
 
 
 def test_thousand_exercise_session_compiles() -> None:
-    ex = prepare(SESSIONS / "day2-full-body.toml").session.items
+    ex = script_session(load_session(SESSIONS / "day2-full-body.toml")).session.items
     session = Session("big", tuple(ex[i % len(ex)] for i in range(1_000)))
     script = compile_session(session)
     check_invariants(session, script)
