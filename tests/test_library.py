@@ -426,6 +426,11 @@ def test_user_file_reports_every_problem(tmp_path: Path) -> None:
             "exercise[1]",
             "more than one built-in exercise ('Push-Up' and 'Deadlift')",
         ),
+        (
+            "".join(f'[[exercise]]\nname = "E{i}"\n' for i in range(1001)),
+            "exercise[1001]",
+            "at most 1000 exercises; this file has 1001",
+        ),
     ],
 )
 def test_user_file_single_problem(tmp_path: Path, text: str, key: str, fragment: str) -> None:

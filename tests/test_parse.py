@@ -229,3 +229,22 @@ def test_sample_days_reproduce_the_guide(name: str) -> None:
         }
         got.append((ex.name, ex.sets, ex.kind, amount[ex.kind], ex.per_side))
     assert got == GUIDE_DAYS[name]
+
+
+def test_a_program_has_a_limit_on_exercises_in_all(tmp_path: Path) -> None:
+    from cuecoach.parse import MAX_PROGRAM_EXERCISES, MAX_SESSION_EXERCISES
+
+    day = tmp_path / "day.toml"
+    day.write_text(
+        '[[exercise]]\nname = "Plank"\ndo = "1x20s"\n' * MAX_SESSION_EXERCISES, encoding="utf-8"
+    )
+    count = MAX_PROGRAM_EXERCISES // MAX_SESSION_EXERCISES + 1
+    program = tmp_path / "program.toml"
+    program.write_text(f"sessions = {['day.toml'] * count}\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load(program)
+    (problem,) = caught.value.problems
+    assert problem.key == f"sessions[{count}]"
+    assert problem.message.startswith(f"a program may hold at most {MAX_PROGRAM_EXERCISES}")
+    program.write_text(f"sessions = {['day.toml'] * (count - 1)}\n", encoding="utf-8")
+    assert isinstance(load(program), Program)

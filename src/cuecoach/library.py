@@ -33,6 +33,7 @@ MIN_CUES = 1
 MAX_CUES = 6
 MAX_CUE_CHARS = 120
 MAX_WHY_CHARS = 400
+MAX_ENTRIES = 1000  # keeps loading a library quick whatever the file holds
 
 _DATA_PACKAGE = "cuecoach"
 _DATA_DIR = "data"
@@ -203,6 +204,12 @@ def _parse_entries(
         check.error(
             ("exercise",),
             f"expected an array of tables written [[exercise]], got {type_name(raw_entries)}",
+        )
+        return [], check.problems
+    if len(raw_entries) > MAX_ENTRIES:
+        check.error(
+            ("exercise", MAX_ENTRIES),
+            f"a library may hold at most {MAX_ENTRIES} exercises; this file has {len(raw_entries)}",
         )
         return [], check.problems
 

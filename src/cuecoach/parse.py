@@ -182,6 +182,8 @@ def _speech_problem(key: str, value: object) -> str | None:
     number = isinstance(value, int | float) and not isinstance(value, bool)
     if key not in SPEECH_KEYS:
         return f"unknown speech setting; allowed: {', '.join(SPEECH_KEYS)}"
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return f"expected at most {MAX_TEXT} characters, got {len(value)}"
     if key == "engine" and value not in ENGINE_NAMES:
         return f"expected one of {', '.join(ENGINE_NAMES)}, got {shown}"
     if key == "voice" and (not isinstance(value, str) or not value.strip()):
@@ -604,8 +606,9 @@ def _session(doc: TomlDocument, library: Library | None) -> Session:
         check.error(("exercise",), f"expected [[exercise]] tables, got {type_name(raw)}")
     elif len(raw) > MAX_SESSION_EXERCISES:
         check.error(
-            ("exercise",),
-            f"a session may hold at most {MAX_SESSION_EXERCISES} exercises, got {len(raw)}",
+            ("exercise", MAX_SESSION_EXERCISES),
+            f"a session may hold at most {MAX_SESSION_EXERCISES} exercises; "
+            f"this file has {len(raw)}",
         )
     else:
         tables = raw
