@@ -376,7 +376,8 @@ def test_user_file_reports_every_problem(tmp_path: Path) -> None:
 
     assert found[(7, "exercise[2].cues")] == "expected a list of strings, got a whole number"
     assert (
-        "allowed: name, aliases, category, muscles, cues, why" in found[(8, "exercise[2].colour")]
+        "allowed: name, aliases, category, muscles, cues, setup, why"
+        in found[(8, "exercise[2].colour")]
     )
     assert found[(10, "exercise[3]")] == "missing 'name'"
     assert "duplicate name" in found[(14, "exercise[4].name")]

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import DATA, SESSIONS
 from cuecoach.errors import InputError
-from cuecoach.model import Group, Program, Session, WorkKind
+from cuecoach.model import Group, Load, Program, Session, WorkKind
 from cuecoach.parse import load, load_session
 
 INVALID = sorted((DATA / "invalid").glob("*.toml"))
@@ -248,3 +248,73 @@ def test_a_program_has_a_limit_on_exercises_in_all(tmp_path: Path) -> None:
     assert problem.message.startswith(f"a program may hold at most {MAX_PROGRAM_EXERCISES}")
     program.write_text(f"sessions = {['day.toml'] * (count - 1)}\n", encoding="utf-8")
     assert isinstance(load(program), Program)
+
+
+def test_tempo_load_as_many_as_you_can_and_time_calls(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[defaults]
+tempo = "3-1-1"
+time_calls = ["10s", "30s"]
+cap = "45s"
+[[exercise]]
+name = "Goblet Squat"
+do = "3x10"
+load = ["10kg", "12 kg", "14KG"]
+[[exercise]]
+name = "Push-Ups"
+sets = 2
+reps = "max"
+load = "bodyweight"
+[[exercise]]
+name = "Dumbbell Rows"
+do = "3x8"
+rep_time = "2s"
+load = "RPE 8.5"
+[[exercise]]
+name = "Plank"
+do = "2x30s"
+load = "25lb"
+tempo = "2-0.5-2-0.5"
+""",
+    )
+    squat, push_ups, rows, plank = load_session(path).exercises
+    assert squat.timing.tempo_ms == (3_000, 1_000, 1_000, 0) and squat.work_ms == 50_000
+    assert squat.load == (Load(10, "kg"), Load(12, "kg"), Load(14, "kg"))
+    assert squat.timing.time_calls_ms == (30_000, 10_000)
+    assert push_ups.amrap and push_ups.reps is None and push_ups.work_ms == 45_000
+    assert push_ups.load == (Load(None, "bodyweight"),) * 2
+    assert rows.timing.tempo_ms is None and rows.work_ms == 16_000  # its rep_time wins
+    assert rows.load == (Load(8.5, "rpe"),) * 3 and not rows.amrap
+    assert plank.load == (Load(25, "lb"),) * 2
+    assert plank.timing.tempo_ms == (2_000, 500, 2_000, 500)
+    assert [w.key for w in load_session(path).warnings] == ["exercise[4].tempo"]
+
+
+def test_setup_tips_from_the_library_and_the_session(tmp_path: Path) -> None:
+    (tmp_path / "lib.toml").write_text(
+        '[[exercise]]\nname = "Suitcase Carry"\ncues = ["Stand tall"]\n'
+        'setup = ["A weight in one hand"]\n',
+        encoding="utf-8",
+    )
+    path = write(
+        tmp_path,
+        """
+[defaults]
+library = "lib.toml"
+[[exercise]]
+name = "Suitcase Carry"
+do = "2x20m"
+[[exercise]]
+name = "Suitcase Carry"
+do = "2x20m"
+setup = ["Kettlebell by your foot"]
+""",
+    )
+    library_tips, own_tips = load_session(path).exercises
+    assert library_tips.cues == ("Stand tall",)
+    assert library_tips.tips_setup == ("A weight in one hand",)
+    assert library_tips.cues_language == "en"
+    assert (own_tips.cues, own_tips.tips_setup) == ((), ("Kettlebell by your foot",))
+    assert own_tips.cues_language is None

@@ -21,7 +21,8 @@ from .errors import InputError, Problem
 from .tomlfile import KeyPath, TomlDocument, read_toml
 
 CATEGORIES = ("push", "pull", "core", "carry", "mobility", "lower", "advanced")
-FIELDS = ("name", "aliases", "category", "muscles", "cues", "why")
+FIELDS = ("name", "aliases", "category", "muscles", "cues", "setup", "why")
+OPTIONAL_FIELDS = ("setup",)  # not every exercise needs setting up
 
 # Limits for a user library. They are generous; they exist to catch mistakes
 # (a paragraph pasted into a cue, a cue list meant for several exercises).
@@ -31,6 +32,7 @@ MAX_MUSCLES = 15
 MAX_MUSCLE_CHARS = 40
 MIN_CUES = 1
 MAX_CUES = 6
+MAX_SETUP = 3
 MAX_CUE_CHARS = 120
 MAX_WHY_CHARS = 400
 MAX_ENTRIES = 1000  # keeps loading a library quick whatever the file holds
@@ -48,8 +50,9 @@ class ExerciseInfo:
     aliases: tuple[str, ...]
     category: str
     muscles: tuple[str, ...]
-    cues: tuple[str, ...]
+    cues: tuple[str, ...]  # movement tips, spoken during a set
     why: str
+    setup: tuple[str, ...] = ()  # setup tips, spoken before a set ("A weight in each hand")
 
     def match_keys(self) -> tuple[str, ...]:
         """Normalised name and aliases, name first, without repeats or empties."""
@@ -181,6 +184,7 @@ def _override(base: ExerciseInfo, user: ExerciseInfo, raw: Mapping[str, Any]) ->
         muscles=user.muscles if "muscles" in raw else base.muscles,
         cues=user.cues if "cues" in raw else base.cues,
         why=user.why if "why" in raw else base.why,
+        setup=user.setup if "setup" in raw else base.setup,
     )
 
 
@@ -221,7 +225,7 @@ def _parse_entries(
             continue
         check.unknown_keys(raw, here, FIELDS)
         # The built-in file must be complete; a user entry needs only a name.
-        required = FIELDS if builtin else ("name",)
+        required = [f for f in FIELDS if f not in OPTIONAL_FIELDS] if builtin else ["name"]
         for key in required:
             if key not in raw:
                 check.error(here, f"missing '{key}'")
@@ -251,12 +255,21 @@ def _parse_entries(
         cues: tuple[str, ...] | None = ()
         if "cues" in raw:
             cues = check.strings((*here, "cues"), raw["cues"], MAX_CUE_CHARS, MAX_CUES, MIN_CUES)
+        setup: tuple[str, ...] | None = ()
+        if "setup" in raw:
+            setup = check.strings((*here, "setup"), raw["setup"], MAX_CUE_CHARS, MAX_SETUP)
         why = None
         if "why" in raw:
             why = check.string((*here, "why"), raw["why"], MAX_WHY_CHARS)
         if name:
             entry = ExerciseInfo(
-                name, aliases or (), category or "", muscles or (), cues or (), why or ""
+                name,
+                aliases or (),
+                category or "",
+                muscles or (),
+                cues or (),
+                why or "",
+                setup or (),
             )
             entries.append((index, entry))
     return entries, check.problems

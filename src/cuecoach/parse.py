@@ -24,6 +24,7 @@ from .model import (
     Exercise,
     Group,
     Item,
+    Load,
     Program,
     Session,
     SpeechSettings,
@@ -73,6 +74,24 @@ PACE_RANGE = (0.1, 10.0)  # metres per second
 RATE_RANGE = (80, 450)  # words per minute
 VOLUME_RANGE = (0.0, 1.0)
 MAX_CUES = 10
+MAX_SETUP = 3
+CAP_LIMIT = DurationLimit(5_000, 30 * MINUTE)  # an as-many-as-you-can set
+TIME_CALL_LIMIT = DurationLimit(1_000, 30 * MINUTE)
+MAX_TIME_CALLS = 5
+TEMPO_PHASE_LIMIT = DurationLimit(0, 20_000)  # one phase of a rep
+TEMPO_LIMIT = DurationLimit(500, MINUTE)  # a whole rep, as for rep_time
+LOAD_RANGES = {"kg": (0.5, 500.0), "lb": (1.0, 1100.0), "rpe": (1.0, 10.0)}
+AMRAP_WORDS = ("max", "amrap")  # reps = "max": as many as you can
+_TEMPO = re.compile(r"^\s*(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?)){2,3}\s*$")
+_TEMPO_PART = re.compile(r"\d+(?:\.\d+)?")
+_LOAD_UNITS = {
+    "kg": "kg", "kgs": "kg", "kilo": "kg", "kilos": "kg", "kilogram": "kg", "kilograms": "kg",
+    "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb",
+}  # fmt: skip
+_LOAD_AMOUNT = re.compile(r"^(\d+(?:\.\d+)?)\s*([a-z]+)$")
+_LOAD_RPE = re.compile(r"^rpe\s*(\d+(?:\.\d+)?)$")
+_BODYWEIGHT = ("bodyweight", "body weight", "bw")
+LOAD_HELP = 'a load like "12kg", "25lb", "bodyweight" or "RPE 8"'
 # Size limits that keep a parse quick whatever the file holds; far above any
 # real session (the guide's days have six exercises, its week two sessions).
 MAX_SESSION_EXERCISES = 300
@@ -83,7 +102,7 @@ LIBRARY_LANGUAGE = "en"  # the built-in library's form tips are written in Engli
 
 # Keys of one exercise's own timing; with lead_in and group_transition (which
 # belong to the session and to a group) they may also sit in [defaults].
-TIMING_KEYS = (*TIMING_LIMITS, "pace", "count_reps")
+TIMING_KEYS = (*TIMING_LIMITS, "pace", "count_reps", "tempo", "time_calls", "cap")
 PLACED_KEYS = ("lead_in", "group_transition")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}([-_][a-z0-9]{1,8})*$", re.IGNORECASE)
 SPEECH_KEYS = ("engine", "voice", "rate", "volume", "language")
@@ -96,6 +115,8 @@ EXERCISE_KEYS = (
     "per_side",
     "unit",
     "cues",
+    "setup",
+    "load",
     "group",
     *TIMING_KEYS,
     *PLACED_KEYS,
@@ -170,7 +191,62 @@ def _timing(check: Checker, table: Mapping[str, Any], parts: KeyPath, base: Timi
         flag = check.boolean((*parts, "count_reps"), table["count_reps"])
         if flag is not None:
             changes["count_reps"] = flag
+    if "tempo" in table:
+        tempo = _tempo(check, (*parts, "tempo"), table["tempo"])
+        if tempo is not None:
+            changes["tempo_ms"] = tempo
+    elif "rep_time" in table:
+        changes["tempo_ms"] = None  # a rep_time written here beats a tempo from [defaults]
+    if "time_calls" in table:
+        calls = _time_calls(check, (*parts, "time_calls"), table["time_calls"])
+        if calls is not None:
+            changes["time_calls_ms"] = calls
+    cap = _optional_ms(check, table, parts, "cap", CAP_LIMIT)
+    if cap is not None:
+        changes["cap_ms"] = cap
     return dataclasses.replace(base, **changes)
+
+
+def _tempo(check: Checker, parts: KeyPath, value: object) -> tuple[int, int, int, int] | None:
+    """`tempo = "3-1-1"` or "3-1-1-0": seconds lowering, at the bottom, lifting, at the top."""
+    help_text = 'expected a tempo like "3-1-1" or "3-1-1-0" (seconds down, hold, up, hold)'
+    if not isinstance(value, str):
+        check.error(parts, f"{help_text}, got {type_name(value)}")
+        return None
+    if len(value) > MAX_AMOUNT_CHARS or not _TEMPO.match(value):
+        check.error(parts, f'{help_text}, got "{value[:MAX_AMOUNT_CHARS]}"')
+        return None
+    phases = [round(float(p) * 1000) for p in _TEMPO_PART.findall(value)]
+    phases += [0] * (4 - len(phases))
+    if max(phases) > TEMPO_PHASE_LIMIT.high:
+        check.error(parts, f'expected each phase {TEMPO_PHASE_LIMIT.describe()}, got "{value}"')
+        return None
+    if not TEMPO_LIMIT.low <= sum(phases) <= TEMPO_LIMIT.high:
+        check.error(parts, f'expected a rep {TEMPO_LIMIT.describe()} long, got "{value}"')
+        return None
+    return (phases[0], phases[1], phases[2], phases[3])
+
+
+def _time_calls(check: Checker, parts: KeyPath, value: object) -> tuple[int, ...] | None:
+    """`time_calls = ["30s", "10s"]`: time left to call, longest first."""
+    if not isinstance(value, list):
+        check.error(
+            parts, f'expected a list of durations like ["30s", "10s"], got {type_name(value)}'
+        )
+        return None
+    if len(value) > MAX_TIME_CALLS:
+        check.error(parts, f"expected at most {MAX_TIME_CALLS} time calls, got {len(value)}")
+        return None
+    calls = [
+        _duration_ms(check, (*parts, i), item, TIME_CALL_LIMIT) for i, item in enumerate(value)
+    ]
+    good = [c for c in calls if c is not None]
+    if len(good) < len(calls):
+        return None
+    if len(set(good)) < len(good):
+        check.error(parts, "each time call may be given once")
+        return None
+    return tuple(sorted(good, reverse=True))
 
 
 # --- speech settings ----------------------------------------------------------
@@ -257,6 +333,8 @@ class _Amount:
     time_ms: int | None = None
     distance_m: float | None = None
     per_side: bool = False
+    side_label: str = "side"
+    amrap: bool = False
 
 
 def _distance_in_range(check: Checker, parts: KeyPath, metres: float | None) -> float | None:
@@ -301,6 +379,11 @@ def _amount_keyed(
     sets = check.integer((*parts, "sets"), table["sets"], SETS_RANGE) if "sets" in table else 1
     here = (*parts, key)
     reps = time_ms = distance = None
+    if key == "reps" and isinstance(table[key], str):
+        if table[key].strip().lower() not in AMRAP_WORDS:
+            check.error(here, f'expected a whole number or "max", got "{table[key][:MAX_TEXT]}"')
+            return None
+        return None if sets is None else _Amount(WorkKind.REPS, sets, amrap=True)
     if key == "reps":
         reps = check.integer(here, table[key], REPS_RANGE)
     elif key == "time":
@@ -373,10 +456,25 @@ def _group_name(check: Checker, parts: KeyPath, table: Mapping[str, Any]) -> str
     return check.string((*parts, "group"), table["group"], limit=50) if "group" in table else None
 
 
-def _library_cues(
-    check: Checker, parts: KeyPath, name: str, library: Library
-) -> tuple[tuple[str, ...], str | None]:
-    """The library's cues for `name` and their language; warns when it is not there."""
+@dataclass(frozen=True)
+class _Tips:
+    """Movement and setup tips, and the language they are written in (None: the user's)."""
+
+    cues: tuple[str, ...] = ()
+    setup: tuple[str, ...] = ()
+    language: str | None = None
+
+
+def _tips(
+    check: Checker, parts: KeyPath, table: Mapping[str, Any], name: str, library: Library
+) -> _Tips:
+    """The exercise's tips: the user's own when `cues` or `setup` is written (both
+    then come from the session, so one language covers them), else the library's.
+    Warns when the exercise is not in the library."""
+    cues = _cues(check, parts, table)
+    setup = None
+    if "setup" in table:
+        setup = check.strings((*parts, "setup"), table["setup"], MAX_TEXT, MAX_SETUP)
     info = library.find(name)
     if info is None:
         close = library.suggest(name)
@@ -385,8 +483,55 @@ def _library_cues(
             (*parts, "name"),
             f'"{name}" is not in the exercise library (no built-in form cues){hint}',
         )
-        return (), None
-    return info.cues, LIBRARY_LANGUAGE
+    if "cues" in table or "setup" in table:
+        return _Tips(cues or (), setup or ())  # a bad list is reported already
+    if info is None:
+        return _Tips()
+    return _Tips(info.cues, info.setup, LIBRARY_LANGUAGE)
+
+
+def _one_load(check: Checker, parts: KeyPath, value: object) -> Load | None:
+    """One set's load: "12kg", "12 kg", "25lb", "bodyweight" or "RPE 8"."""
+    if not isinstance(value, str):
+        check.error(parts, f"expected {LOAD_HELP}, got {type_name(value)}")
+        return None
+    text = " ".join(value.lower().split())
+    if len(text) > MAX_AMOUNT_CHARS:
+        check.error(parts, f"expected at most {MAX_AMOUNT_CHARS} characters, got {len(text)}")
+        return None
+    if text in _BODYWEIGHT:
+        return Load(None, "bodyweight")
+    unit = None
+    if m := _LOAD_RPE.match(text):
+        amount, unit = float(m.group(1)), "rpe"
+    elif (m := _LOAD_AMOUNT.match(text)) and m.group(2) in _LOAD_UNITS:
+        amount, unit = float(m.group(1)), _LOAD_UNITS[m.group(2)]
+    if unit is None:
+        check.error(parts, f'expected {LOAD_HELP}, got "{value}"')
+        return None
+    what = "an RPE" if unit == "rpe" else f"a load in {unit}"
+    if not check.number_in(parts, amount, LOAD_RANGES[unit], what):
+        return None
+    return Load(amount, unit)
+
+
+def _loads(
+    check: Checker, parts: KeyPath, table: Mapping[str, Any], sets: int | None
+) -> tuple[Load, ...]:
+    """`load`: one value for every set, or a list with one value per set."""
+    if "load" not in table:
+        return ()
+    here = (*parts, "load")
+    raw = table["load"]
+    if not isinstance(raw, list):
+        one = _one_load(check, here, raw)
+        return () if one is None or sets is None else (one,) * sets
+    loads = [_one_load(check, (*here, i), item) for i, item in enumerate(raw[: SETS_RANGE[1] + 1])]
+    if sets is not None and len(raw) != sets:
+        check.error(here, f"expected one load per set ({sets}), got {len(raw)}")
+        return ()
+    good = tuple(load for load in loads if load is not None)
+    return good if len(good) == len(raw) else ()
 
 
 def _exercise(
@@ -402,15 +547,12 @@ def _exercise(
     amount = _amount(check, parts, table)
     per_side = _sides(check, parts, table, amount)
     unit = _unit(check, parts, table, amount.kind if amount else None)
-    cues = _cues(check, parts, table)
     group = _group_name(check, parts, table)
     timing = _timing(check, table, parts, base)
-    if len(check.problems) > before or name is None or amount is None:
+    loads = _loads(check, parts, table, amount.sets if amount else None)
+    tips = _tips(check, parts, table, name, library) if name is not None else None
+    if len(check.problems) > before or name is None or amount is None or tips is None:
         return None
-    cues_language = None
-    library_cues, library_language = _library_cues(check, parts, name, library)
-    if cues is None:
-        cues, cues_language = library_cues, library_language
     exercise = Exercise(
         name=name,
         sets=amount.sets,
@@ -420,11 +562,15 @@ def _exercise(
         time_ms=amount.time_ms,
         distance_m=amount.distance_m,
         per_side=per_side,
-        cues=cues,
-        cues_language=cues_language,
+        cues=tips.cues,
+        cues_language=tips.language,
         group=group,
         timing=timing,
         line=check.source.line(parts),
+        load=loads,
+        amrap=amount.amrap,
+        side_label=amount.side_label if per_side else "side",
+        tips_setup=tips.setup,
     )
     if amount.kind is WorkKind.DISTANCE and exercise.work_ms > TIME_LIMIT.high:
         check.error(
@@ -447,8 +593,12 @@ def _unused_keys(check: Checker, index: int, table: Mapping[str, Any], exercise:
     """Warn about timing keys this exercise cannot use."""
     parts: KeyPath = ("exercise", index)
     if exercise.kind is not WorkKind.REPS:
-        for key in ("rep_time", "count_reps"):
+        for key in ("rep_time", "count_reps", "tempo"):
             _no_effect(check, parts, table, key, f"on a {exercise.kind.value} exercise")
+    elif "tempo" in table:
+        _no_effect(check, parts, table, "rep_time", "beside tempo: a rep lasts the tempo")
+    if not exercise.amrap:
+        _no_effect(check, parts, table, "cap", 'unless reps = "max" (as many as you can)')
     if exercise.kind is not WorkKind.DISTANCE:
         _no_effect(check, parts, table, "pace", f"on a {exercise.kind.value} exercise")
     if not exercise.per_side:
