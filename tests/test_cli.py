@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -27,10 +28,26 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["check"], ["script"], ["exercises"], ["wording"]])
-def test_every_command_has_help(command: list[str]) -> None:
+def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and subcommand of `group`, as the words that call it."""
+    paths = [prefix]
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            paths += command_paths(command, (*prefix, name))
+        else:
+            paths.append((*prefix, name))
+    return paths
+
+
+@pytest.mark.parametrize("command", command_paths(cli), ids=" ".join)
+def test_every_command_has_help(command: tuple[str, ...]) -> None:
     code, out, _ = run(*command, "--help")
     assert code == 0 and out.startswith("Usage: ")
+    assert f"cli {' '.join(command)}".strip() in out.splitlines()[0]
+
+
+def test_help_covers_the_commands_people_use() -> None:
+    assert {("play",), ("export",), ("voices",), ("cache", "clear")} <= set(command_paths(cli))
 
 
 def test_check_accepts_the_samples_and_the_program() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 import tomllib
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from cuecoach.library import (
     builtin_library,
     load_library,
     normalise_name,
+    read_complete_library,
 )
 
 BUILTIN = builtin_library().entries
@@ -88,7 +90,7 @@ def test_builtin_entry_is_complete(entry: ExerciseInfo) -> None:
 
 @pytest.mark.parametrize("entry", BUILTIN, ids=_ids)
 def test_builtin_cues_are_speakable(entry: ExerciseInfo) -> None:
-    for cue in entry.cues:
+    for cue in (*entry.cues, *entry.setup):
         assert len(cue) <= 80, cue
         assert SPEAKABLE.fullmatch(cue), cue
         assert cue[0].isupper(), cue
@@ -105,9 +107,21 @@ def test_builtin_names_do_not_collide() -> None:
             assert owner == entry.name, f"{written!r} of {entry.name!r} clashes with {owner!r}"
 
 
-def test_builtin_names_are_unique() -> None:
-    names = [entry.name for entry in BUILTIN]
-    assert len(names) == len(set(names))
+def test_builtin_rules_refuse_a_clash_and_an_incomplete_entry(tmp_path: Path) -> None:
+    # The built-in file is held to these rules when it loads; check they bite.
+    builtin = resources.files("cuecoach").joinpath("data").joinpath("exercises.toml")
+    text = builtin.read_text(encoding="utf-8")
+    path = _write(tmp_path, text + '\n[[exercise]]\nname = "Press-Ups"\ncategory = "push"\n')
+    with pytest.raises(InputError) as caught:
+        read_complete_library(path)
+    index = len(BUILTIN) + 1
+    assert [(p.key, p.message.split(":")[0]) for p in caught.value.problems] == [
+        (f"exercise[{index}]", "missing 'aliases'"),
+        (f"exercise[{index}]", "missing 'muscles'"),
+        (f"exercise[{index}]", "missing 'cues'"),
+        (f"exercise[{index}]", "missing 'why'"),
+        (f"exercise[{index}].name", "duplicate name"),
+    ]
 
 
 @pytest.mark.parametrize(

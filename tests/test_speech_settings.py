@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import UserDirs
 from cuecoach.checker import COMMAND_LINE, Checker
 from cuecoach.errors import InputError, SpeechError
 from cuecoach.model import SpeechSettings
@@ -18,13 +19,6 @@ from cuecoach.speech import (
     validate_speech,
 )
 from cuecoach.speech.engine import find_voice, load_engine
-
-
-@pytest.fixture(autouse=True)
-def _private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the real user's config and cache out of every test."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 def write_config(path: Path, text: str) -> Path:
@@ -77,8 +71,8 @@ def test_every_problem_is_reported_at_once() -> None:
     assert "unknown speech setting" in check.problems[2].message
 
 
-def test_config_path_is_under_xdg_config_home(tmp_path: Path) -> None:
-    assert config_path() == tmp_path / "config" / "cuecoach" / "config.toml"
+def test_config_path_is_under_xdg_config_home(user_dirs: UserDirs) -> None:
+    assert config_path() == user_dirs.config / "cuecoach" / "config.toml"
 
 
 def test_missing_config_sets_nothing(tmp_path: Path) -> None:

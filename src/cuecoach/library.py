@@ -120,14 +120,29 @@ def builtin_library() -> Library:
     # One joinpath step at a time: Python 3.11 namespace-package paths take one.
     ref = resources.files(_DATA_PACKAGE).joinpath(_DATA_DIR).joinpath(_DATA_FILE)
     with resources.as_file(ref) as path:
-        doc = read_toml(path)
-    entries, problems = _parse_entries(doc, builtin=True)
-    problems += _duplicate_problems(doc, entries)
+        return read_complete_library(path)
+
+
+def read_complete_library(path: Path) -> Library:
+    """The library in `path`, held to the built-in data's rules: every entry complete.
+
+    Raises InputError for any problem; for the packaged file that is only
+    reachable if it is broken, and still a clear message rather than a
+    traceback deep inside a lookup.
+    """
+    _, entries, problems = _read_entries(path, builtin=True)
     if problems:
-        # Only reachable if the packaged data file is broken: still a clear
-        # message rather than a traceback deep inside a lookup.
         raise InputError(sorted_problems(problems))
     return Library(tuple(entry for _, entry in entries))
+
+
+def _read_entries(
+    path: Path, *, builtin: bool
+) -> tuple[TomlDocument, list[tuple[int, ExerciseInfo]], list[Problem]]:
+    """The entries of the library file `path` and every problem with them."""
+    doc = read_toml(path)
+    entries, problems = _parse_entries(doc, builtin=builtin)
+    return doc, entries, problems + _duplicate_problems(doc, entries)
 
 
 def load_library(user_file: Path | None = None) -> Library:
@@ -143,9 +158,7 @@ def load_library(user_file: Path | None = None) -> Library:
     builtin = builtin_library()
     if user_file is None:
         return builtin
-    doc = read_toml(user_file)
-    entries, problems = _parse_entries(doc, builtin=False)
-    problems += _duplicate_problems(doc, entries)
+    doc, entries, problems = _read_entries(user_file, builtin=False)
 
     merged = list(builtin.entries)
     position = {entry.name: i for i, entry in enumerate(merged)}
