@@ -31,9 +31,6 @@ from .model import Exercise, Group, Session, WorkKind
 from .wording import Wording, load_wording, split_forms
 
 DurationFn = Callable[[str], float]
-
-# Default lengths of the built-in sounds, in seconds; renderers pass measured ones.
-SOUND_SECONDS: Mapping[str, float] = {"start": 0.3, "tick": 0.08, "rest": 0.5, "finish": 1.0}
 FINISH_MS = 5_000  # shortest finish segment
 TAIL_MS = 500  # quiet kept after the last cue
 SPEECH_GAP_MS = 250  # silence kept between two spoken cues
@@ -229,10 +226,10 @@ class _Speech:
 class _Cues:
     """Proposes the cues of one session."""
 
-    def __init__(self, title: str, wording: Wording, sounds: Mapping[str, float]) -> None:
+    def __init__(self, title: str, wording: Wording, sound_ms: Mapping[str, int]) -> None:
         self.title = title
         self.w = wording
-        self.sound_ms = {name: round(sec * 1000) for name, sec in sounds.items()}
+        self.sound_ms = sound_ms
 
     def amount(self, ex: Exercise) -> str:
         w = self.w
@@ -391,8 +388,8 @@ def _cue(
     sound: str | None = None,
 ) -> Cue:
     return Cue(
-        at=at / 1000,
-        duration=length / 1000,
+        at_ms=at,
+        duration_ms=length,
         kind=kind,
         role=role,
         text=text,
@@ -410,7 +407,8 @@ def candidate_phrases(session: Session, wording: Wording | None = None) -> list[
     final schedule never waits on speech.
     """
     wording = wording or load_wording()
-    proposals = _Cues(session.title, wording, SOUND_SECONDS).propose(_lay_out(session))
+    # Sound lengths move cues, never change what is said.
+    proposals = _Cues(session.title, wording, {}).propose(_lay_out(session))
     return list(dict.fromkeys(p.text for p in proposals if isinstance(p, _Want)))
 
 
@@ -418,16 +416,19 @@ def compile_session(
     session: Session,
     wording: Wording | None = None,
     durations: DurationFn = estimate_speech_seconds,
-    sound_seconds: Mapping[str, float] = SOUND_SECONDS,
+    *,
+    sound_ms: Mapping[str, int],
 ) -> CueScript:
     """Compile a validated session into its cue script.
 
     `durations` gives the spoken length of a phrase in seconds: an estimate
-    by default, measured clip lengths when rendering audio.
+    by default, measured clip lengths when rendering audio. `sound_ms` gives
+    each sound's length in ms (`soundlengths.packaged_sound_ms()` for the
+    packaged ones); the compiler does no I/O, so the caller measures them.
     """
     wording = wording or load_wording()
     segs = _lay_out(session)
-    proposals = list(_Cues(session.title, wording, sound_seconds).propose(segs))
+    proposals = list(_Cues(session.title, wording, sound_ms).propose(segs))
     cues: list[Cue] = [p for p in proposals if isinstance(p, Cue)]
     wants = [p for p in proposals if isinstance(p, _Want)]
     # Stable: cues that tie keep the order they were proposed in.
@@ -447,14 +448,14 @@ def compile_session(
             continue
         speech.take(at, need)
         cues.append(_cue(at, length, CueKind.SPEECH, want.role, want.seg, text=want.text))
-    cues.sort(key=lambda c: (c.at, c.kind is CueKind.SPEECH, c.role, c.text or c.sound or ""))
+    cues.sort(key=lambda c: (c.at_ms, c.kind is CueKind.SPEECH, c.role, c.text or c.sound or ""))
     finish = segs[-1]
-    end = max(finish.end, max(round(c.end * 1000) for c in cues) + TAIL_MS)
+    end = max(finish.end, max(c.end_ms for c in cues) + TAIL_MS)
     segs[-1] = _Seg(finish.start, end, finish.kind, None, None, None, None)
     segments = tuple(
         Segment(
-            s.start / 1000,
-            s.end / 1000,
+            s.start,
+            s.end,
             s.kind,
             s.exercise.name if s.exercise else None,
             s.set,
@@ -463,4 +464,4 @@ def compile_session(
         )
         for s in segs
     )
-    return CueScript(session.title, end / 1000, segments, tuple(cues))
+    return CueScript(session.title, end, segments, tuple(cues))

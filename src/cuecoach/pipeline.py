@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .compile import SOUND_SECONDS, candidate_phrases, compile_session
+from .compile import candidate_phrases, compile_session
 from .cuescript import CueScript
 from .errors import AudioError, InputError, Problem
 from .library import load_library
 from .model import Program, Session, SpeechSettings
 from .parse import load, load_session
+from .soundlengths import packaged_sound_ms
 from .wording import Wording, load_wording
 
 if TYPE_CHECKING:
@@ -86,7 +87,8 @@ def prepare_session(
     cli = speech or SpeechSettings()
     if not speak:
         words = session_wording(session, wording, speech_language(session, cli))
-        return Prepared(session, words, compile_session(session, words))
+        script = compile_session(session, words, sound_ms=packaged_sound_ms())
+        return Prepared(session, words, script)
 
     from .sounds import sound_durations
     from .speech import DEFAULT_SAMPLE_RATE, Speaker, resolve_speech
@@ -96,8 +98,8 @@ def prepare_session(
     )
     words = session_wording(session, wording, speaker.settings.language)
     speaker.clips(candidate_phrases(session, words), progress)
-    measured = {**SOUND_SECONDS, **sound_durations(sounds)}
-    script = compile_session(session, words, speaker.duration, measured)
+    measured = {name: round(sec * 1000) for name, sec in sound_durations(sounds).items()}
+    script = compile_session(session, words, speaker.duration, sound_ms=measured)
     return Prepared(session, words, script, speaker)
 
 
