@@ -22,7 +22,7 @@ class CueKind(StrEnum):
     SOUND = "sound"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     """A stretch of the timeline; times in integer milliseconds from the start."""
 
@@ -39,7 +39,7 @@ class Segment:
         return self.end_ms - self.start_ms
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cue:
     """Something heard at `at`: spoken `text`, or the named `sound`.
 
@@ -62,7 +62,7 @@ class Cue:
         return self.at_ms + self.duration_ms
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CueScript:
     """A compiled session. Cues are sorted by time."""
 
