@@ -154,12 +154,6 @@ def cli() -> None:
     """
 
 
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @wording_option
@@ -173,6 +167,7 @@ def check(files: tuple[Path, ...], wording: Path | None, library: Path | None) -
     from .model import Program
     from .parse import load
     from .pipeline import script_session
+    from .timecode import clock
 
     problems: list[Problem] = []
     for path in files:
@@ -186,7 +181,7 @@ def check(files: tuple[Path, ...], wording: Path | None, library: Path | None) -
                 count = len(session.exercises)
                 click.echo(
                     f"ok: {session.path}: {session.title} — {count} "
-                    f"exercise{'s' if count != 1 else ''}, {_clock(script.duration)}"
+                    f"exercise{'s' if count != 1 else ''}, {clock(script.duration_ms)}"
                 )
         except InputError as exc:
             problems.extend(exc.problems)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .compile import SOUND_SECONDS, candidate_phrases, compile_session
+from .compile import candidate_phrases, compile_session
 from .cuescript import CueScript
 from .model import Session, SpeechSettings
+from .soundlengths import packaged_sound_ms
 from .wording import Wording, load_wording
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def script_session(
     """Choose the session's wording (in the language its speech layers give) and
     compile it with estimated phrase lengths; no engine is loaded."""
     words = session_wording(session, wording, speech_language(session, speech or SpeechSettings()))
-    return Scripted(session, words, compile_session(session, words))
+    return Scripted(session, words, compile_session(session, words, sound_ms=packaged_sound_ms()))
 
 
 def hear_session(
@@ -97,6 +98,6 @@ def hear_session(
     )
     words = session_wording(session, wording, speaker.settings.language)
     speaker.clips(candidate_phrases(session, words), progress)
-    measured = {**SOUND_SECONDS, **sound_durations(sounds)}
-    script = compile_session(session, words, speaker.duration, measured)
+    measured = {name: round(sec * 1000) for name, sec in sound_durations(sounds).items()}
+    script = compile_session(session, words, speaker.duration, sound_ms=measured)
     return Heard(session, words, script, speaker)
