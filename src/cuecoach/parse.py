@@ -135,12 +135,19 @@ _KINDS = {"reps": WorkKind.REPS, "time": WorkKind.TIME, "distance": WorkKind.DIS
 # --- values read through units ------------------------------------------------
 
 
+def _too_long(check: Checker, parts: KeyPath, value: object) -> bool:
+    """Refuse an amount far longer than any real one before parsing it, so that
+    no value costs more than a glance whatever the file holds."""
+    if isinstance(value, str) and len(value) > MAX_AMOUNT_CHARS:
+        check.error(parts, f"expected at most {MAX_AMOUNT_CHARS} characters, got {len(value)}")
+        return True
+    return False
+
+
 def _parsed(
     check: Checker, parts: KeyPath, value: object, reader: Callable[[object], float]
 ) -> float | None:
-    if isinstance(value, str) and len(value) > MAX_AMOUNT_CHARS:
-        # Refused before parsing, so no amount can cost more than a glance.
-        check.error(parts, f"expected at most {MAX_AMOUNT_CHARS} characters, got {len(value)}")
+    if _too_long(check, parts, value):
         return None
     try:
         return reader(value)
@@ -213,8 +220,10 @@ def _tempo(check: Checker, parts: KeyPath, value: object) -> tuple[int, int, int
     if not isinstance(value, str):
         check.error(parts, f"{help_text}, got {type_name(value)}")
         return None
-    if len(value) > MAX_AMOUNT_CHARS or not _TEMPO.match(value):
-        check.error(parts, f'{help_text}, got "{value[:MAX_AMOUNT_CHARS]}"')
+    if _too_long(check, parts, value):
+        return None
+    if not _TEMPO.match(value):
+        check.error(parts, f'{help_text}, got "{value}"')
         return None
     phases = [round(float(p) * 1000) for p in _TEMPO_PART.findall(value)]
     phases += [0] * (4 - len(phases))
@@ -349,8 +358,7 @@ def _amount_do(check: Checker, parts: KeyPath, table: Mapping[str, Any]) -> _Amo
     written = table["do"]
     if "sets" in table:
         check.error((*parts, "sets"), '"do" already gives the sets; remove one of them')
-    if isinstance(written, str) and len(written) > MAX_AMOUNT_CHARS:
-        _parsed(check, here, written, units.parse_duration)  # reports the length
+    if _too_long(check, here, written):
         return None
     try:
         spec = units.parse_do(written)
@@ -380,8 +388,10 @@ def _amount_keyed(
     here = (*parts, key)
     reps = time_ms = distance = None
     if key == "reps" and isinstance(table[key], str):
+        if _too_long(check, here, table[key]):
+            return None
         if table[key].strip().lower() not in AMRAP_WORDS:
-            check.error(here, f'expected a whole number or "max", got "{table[key][:MAX_TEXT]}"')
+            check.error(here, f'expected a whole number or "max", got "{table[key]}"')
             return None
         return None if sets is None else _Amount(WorkKind.REPS, sets, amrap=True)
     if key == "reps":
@@ -495,10 +505,9 @@ def _one_load(check: Checker, parts: KeyPath, value: object) -> Load | None:
     if not isinstance(value, str):
         check.error(parts, f"expected {LOAD_HELP}, got {type_name(value)}")
         return None
-    text = " ".join(value.lower().split())
-    if len(text) > MAX_AMOUNT_CHARS:
-        check.error(parts, f"expected at most {MAX_AMOUNT_CHARS} characters, got {len(text)}")
+    if _too_long(check, parts, value):
         return None
+    text = " ".join(value.lower().split())
     if text in _BODYWEIGHT:
         return Load(None, "bodyweight")
     unit = None
