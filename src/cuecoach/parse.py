@@ -92,11 +92,11 @@ _LOAD_AMOUNT = re.compile(r"^(\d+(?:\.\d+)?)\s*([a-z]+)$")
 _LOAD_RPE = re.compile(r"^rpe\s*(\d+(?:\.\d+)?)$")
 _BODYWEIGHT = ("bodyweight", "body weight", "bw")
 LOAD_HELP = 'a load like "12kg", "25lb", "bodyweight" or "RPE 8"'
+TEMPO_HELP = 'a tempo like "3-1-1" or "3-1-1-0" (seconds down, hold, up, hold)'
 # Size limits that keep a parse quick whatever the file holds; far above any
 # real session (the guide's days have six exercises, its week two sessions).
 MAX_SESSION_EXERCISES = 300
 MAX_PROGRAM_EXERCISES = 3000
-MAX_AMOUNT_CHARS = 100  # an amount such as "3x10 per side" or "1:30"
 MAX_DESCRIPTION = 2000
 LIBRARY_LANGUAGE = "en"  # the built-in library's form tips are written in English
 
@@ -135,11 +135,14 @@ _KINDS = {"reps": WorkKind.REPS, "time": WorkKind.TIME, "distance": WorkKind.DIS
 # --- values read through units ------------------------------------------------
 
 
-def _too_long(check: Checker, parts: KeyPath, value: object) -> bool:
+def _too_long(check: Checker, parts: KeyPath, value: str, expected: str) -> bool:
     """Refuse an amount far longer than any real one before parsing it, so that
-    no value costs more than a glance whatever the file holds."""
-    if isinstance(value, str) and len(value) > MAX_AMOUNT_CHARS:
-        check.error(parts, f"expected at most {MAX_AMOUNT_CHARS} characters, got {len(value)}")
+    no value costs more than a glance whatever the file holds (as `units` does)."""
+    limit = units.MAX_TEXT
+    if len(value) > limit:
+        check.error(
+            parts, f"expected {expected}, got text of {len(value):,} characters (at most {limit})"
+        )
         return True
     return False
 
@@ -147,8 +150,6 @@ def _too_long(check: Checker, parts: KeyPath, value: object) -> bool:
 def _parsed(
     check: Checker, parts: KeyPath, value: object, reader: Callable[[object], float]
 ) -> float | None:
-    if _too_long(check, parts, value):
-        return None
     try:
         return reader(value)
     except units.UnitError as exc:
@@ -216,14 +217,13 @@ def _timing(check: Checker, table: Mapping[str, Any], parts: KeyPath, base: Timi
 
 def _tempo(check: Checker, parts: KeyPath, value: object) -> tuple[int, int, int, int] | None:
     """`tempo = "3-1-1"` or "3-1-1-0": seconds lowering, at the bottom, lifting, at the top."""
-    help_text = 'expected a tempo like "3-1-1" or "3-1-1-0" (seconds down, hold, up, hold)'
     if not isinstance(value, str):
-        check.error(parts, f"{help_text}, got {type_name(value)}")
+        check.error(parts, f"expected {TEMPO_HELP}, got {type_name(value)}")
         return None
-    if _too_long(check, parts, value):
+    if _too_long(check, parts, value, TEMPO_HELP):
         return None
     if not _TEMPO.match(value):
-        check.error(parts, f'{help_text}, got "{value}"')
+        check.error(parts, f'expected {TEMPO_HELP}, got "{value}"')
         return None
     phases = [round(float(p) * 1000) for p in _TEMPO_PART.findall(value)]
     phases += [0] * (4 - len(phases))
@@ -358,8 +358,6 @@ def _amount_do(check: Checker, parts: KeyPath, table: Mapping[str, Any]) -> _Amo
     written = table["do"]
     if "sets" in table:
         check.error((*parts, "sets"), '"do" already gives the sets; remove one of them')
-    if _too_long(check, here, written):
-        return None
     try:
         spec = units.parse_do(written)
     except units.UnitError as exc:
@@ -388,7 +386,7 @@ def _amount_keyed(
     here = (*parts, key)
     reps = time_ms = distance = None
     if key == "reps" and isinstance(table[key], str):
-        if _too_long(check, here, table[key]):
+        if _too_long(check, here, table[key], 'a whole number or "max"'):
             return None
         if table[key].strip().lower() not in AMRAP_WORDS:
             check.error(here, f'expected a whole number or "max", got "{table[key]}"')
@@ -505,7 +503,7 @@ def _one_load(check: Checker, parts: KeyPath, value: object) -> Load | None:
     if not isinstance(value, str):
         check.error(parts, f"expected {LOAD_HELP}, got {type_name(value)}")
         return None
-    if _too_long(check, parts, value):
+    if _too_long(check, parts, value, LOAD_HELP):
         return None
     text = " ".join(value.lower().split())
     if text in _BODYWEIGHT:
