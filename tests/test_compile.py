@@ -17,7 +17,8 @@ from conftest import DATA, SESSIONS
 from cuecoach.compile import FINISH_MS, compile_session, estimate_speech_seconds
 from cuecoach.cuescript import CueKind, CueScript, SegmentKind, to_json
 from cuecoach.model import Exercise, Group, Item, Session, SpeechSettings, Timing, WorkKind
-from cuecoach.pipeline import prepare
+from cuecoach.parse import load_session
+from cuecoach.pipeline import script_session
 from cuecoach.soundlengths import packaged_sound_ms
 
 VALID = sorted(p for p in (DATA / "valid").glob("*.toml") if not p.name.endswith(".words.toml"))
@@ -27,12 +28,14 @@ PAUSES = {SegmentKind.LEAD_IN, SegmentKind.REST, SegmentKind.TRANSITION, Segment
 @pytest.mark.parametrize("path", VALID, ids=[p.stem for p in VALID])
 def test_case_compiles_to_expected_json(path: Path) -> None:
     expected = path.with_suffix(".json").read_text(encoding="utf-8")
-    assert to_json(prepare(path).script) == expected
+    assert to_json(script_session(load_session(path)).script) == expected
 
 
 def test_compiling_is_deterministic() -> None:
     path = SESSIONS / "day2-full-body.toml"
-    assert to_json(prepare(path).script) == to_json(prepare(path).script)
+    assert to_json(script_session(load_session(path)).script) == to_json(
+        script_session(load_session(path)).script
+    )
 
 
 # ---- invariants -------------------------------------------------------------
@@ -86,16 +89,15 @@ def expected_ms(session: Session) -> int:
     total = session.lead_in_ms
     for index, item in enumerate(session.items):
         if isinstance(item, Group):
-            lead = item.members[0]
-            per_round = sum(one_set(m) for m in item.members) + sum(
-                m.timing.group_transition_ms for m in item.members[:-1]
-            )
-            total += item.rounds * per_round + (item.rounds - 1) * lead.timing.rest_ms
+            per_round = sum(one_set(m) for m in item.members)
+            per_round += (len(item.members) - 1) * item.member_transition_ms
+            total += item.rounds * per_round + (item.rounds - 1) * item.rest_ms
+            after = item.transition_ms
         else:
-            lead = item
             total += item.sets * one_set(item) + (item.sets - 1) * item.timing.rest_ms
+            after = item.timing.transition_ms
         if index + 1 < len(session.items):
-            total += lead.timing.transition_ms
+            total += after
     return total
 
 
@@ -104,7 +106,7 @@ timings = st.builds(
     Timing,
     rest_ms=ms, transition_ms=ms, rep_time_ms=st.integers(500, 6_000),
     switch_ms=st.integers(0, 10_000), pace_m_per_s=st.floats(0.5, 3.0),
-    lead_in_ms=ms, group_transition_ms=st.integers(0, 20_000), count_reps=st.booleans(),
+    count_reps=st.booleans(),
 )  # fmt: skip
 cue_texts = st.lists(
     st.text(st.characters(categories=["L", "Zs"]), min_size=1, max_size=40).filter(str.strip),
@@ -137,7 +139,7 @@ def sessions(draw: st.DrawFn) -> Session:
             members = tuple(
                 draw(exercises(rounds, f"g{n}")) for _ in range(draw(st.integers(2, 3)))
             )
-            items.append(Group(f"g{n}", members))
+            items.append(Group(f"g{n}", members, draw(ms), draw(ms), draw(st.integers(0, 20_000))))
         else:
             items.append(draw(exercises()))
     return Session(title="Random", items=tuple(items), lead_in_ms=draw(ms))
@@ -171,7 +173,7 @@ SAMPLE_SESSIONS = sorted(p for p in SESSIONS.glob("*.toml") if p.name != "week.t
 
 @pytest.mark.parametrize("path", SAMPLE_SESSIONS, ids=lambda p: p.stem)
 def test_invariants_hold_for_sample_sessions(path: Path) -> None:
-    prepared = prepare(path)
+    prepared = script_session(load_session(path))
     check_invariants(prepared.session, prepared.script)
 
 
@@ -179,7 +181,7 @@ def test_invariants_hold_for_sample_sessions(path: Path) -> None:
 
 
 def day1_script() -> CueScript:
-    return prepare(SESSIONS / "day1-upper-core.toml").script
+    return script_session(load_session(SESSIONS / "day1-upper-core.toml")).script
 
 
 def spoken(script: CueScript, role: str) -> list[str]:
@@ -249,21 +251,21 @@ def test_english_library_tips_are_not_spoken_in_another_language(tmp_path: Path)
         '[[exercise]]\nname = "Plank"\ndo = "1x40s"\ncues = ["Aprieta los glúteos."]\n',
         encoding="utf-8",
     )
-    english = prepare(path, speech=SpeechSettings(language="en")).script
-    spanish = prepare(path).script
+    english = script_session(load_session(path), speech=SpeechSettings(language="en")).script
+    spanish = script_session(load_session(path)).script
     assert "Elbow under your shoulder." in spoken(english, "form")
     assert set(spoken(spanish, "form")) == {"Aprieta los glúteos."}
 
 
 def test_measured_durations_move_cues_apart() -> None:
-    session = prepare(SESSIONS / "day1-upper-core.toml").session
+    session = load_session(SESSIONS / "day1-upper-core.toml")
     slow = compiled(session, durations=lambda t: 0.3 if t.isdigit() else len(t.split()) / 2 + 1)
     check_invariants(session, slow)
     assert [c.at_ms for c in slow.cues] != [c.at_ms for c in day1_script().cues]
 
 
 def test_thousand_exercise_session_compiles() -> None:
-    ex = prepare(SESSIONS / "day2-full-body.toml").session.items
+    ex = script_session(load_session(SESSIONS / "day2-full-body.toml")).session.items
     session = Session("big", tuple(ex[i % len(ex)] for i in range(1_000)))
     script = compiled(session)
     check_invariants(session, script)

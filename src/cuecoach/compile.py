@@ -139,7 +139,7 @@ def _lay_out(session: Session) -> list[_Seg]:
             for round_ in range(1, item.rounds + 1):
                 for member, ex in enumerate(item.members):
                     if member:
-                        before = item.members[member - 1].timing.group_transition_ms
+                        before = item.member_transition_ms
                         tl.add(
                             SegmentKind.TRANSITION, before, ex, round_, ex.sets, None, item, member
                         )
@@ -147,7 +147,7 @@ def _lay_out(session: Session) -> list[_Seg]:
                 if round_ < item.rounds:
                     tl.add(
                         SegmentKind.REST,
-                        lead.timing.rest_ms,
+                        item.rest_ms,
                         lead,
                         round_ + 1,
                         lead.sets,
@@ -165,7 +165,7 @@ def _lay_out(session: Session) -> list[_Seg]:
             nxt = _first(upcoming)
             tl.add(
                 SegmentKind.TRANSITION,
-                lead.timing.transition_ms,
+                item.transition_ms if isinstance(item, Group) else item.timing.transition_ms,
                 nxt,
                 None,
                 nxt.sets,
