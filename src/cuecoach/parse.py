@@ -367,9 +367,12 @@ def _amount_do(check: Checker, parts: KeyPath, table: Mapping[str, Any]) -> _Amo
     distance = _distance_in_range(check, here, spec.metres)
     if distance is not None and distance < 5:
         check.warn(here, f'"{written}" is {distance:g} metres; for minutes write "min"')
-    if sets is None or all(v is None for v in (reps, time_ms, distance)):
+    if sets is None or (not spec.amrap and all(v is None for v in (reps, time_ms, distance))):
         return None
-    return _Amount(spec.kind, sets, reps, spec.unit, time_ms, distance, spec.per_side)
+    return _Amount(
+        spec.kind, sets, reps, spec.unit, time_ms, distance, spec.per_side, spec.side_label,
+        spec.amrap,
+    )  # fmt: skip
 
 
 def _amount_keyed(
