@@ -292,6 +292,42 @@ tempo = "2-0.5-2-0.5"
     assert [w.key for w in load_session(path).warnings] == ["exercise[4].tempo"]
 
 
+def test_the_shorthand_carries_sides_and_as_many_as_you_can(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[[exercise]]
+name = "Bulgarian Split Squat"
+do = "3x8 each leg"
+[[exercise]]
+name = "Push-Ups"
+do = "3xAMRAP"
+cap = "40s"
+[[exercise]]
+name = "Dumbbell Rows"
+sets = 3
+reps = 10
+per_side = true
+cap = "40s"
+""",
+    )
+    session = load_session(path)
+    split_squat, push_ups, rows = session.exercises
+    assert (split_squat.per_side, split_squat.side_label, split_squat.amrap) == (True, "leg", False)
+    assert (push_ups.amrap, push_ups.reps, push_ups.sets, push_ups.work_ms) == (
+        True,
+        None,
+        3,
+        40_000,
+    )
+    assert (rows.per_side, rows.side_label) == (True, "side")
+    (warning,) = session.warnings
+    assert (warning.key, warning.message) == (
+        "exercise[3].cap",
+        'has no effect unless reps = "max" or do = "3xAMRAP"',
+    )
+
+
 def test_setup_tips_from_the_library_and_the_session(tmp_path: Path) -> None:
     (tmp_path / "lib.toml").write_text(
         '[[exercise]]\nname = "Suitcase Carry"\ncues = ["Stand tall"]\n'

@@ -81,7 +81,6 @@ MAX_TIME_CALLS = 5
 TEMPO_PHASE_LIMIT = DurationLimit(0, 20_000)  # one phase of a rep
 TEMPO_LIMIT = DurationLimit(500, MINUTE)  # a whole rep, as for rep_time
 LOAD_RANGES = {"kg": (0.5, 500.0), "lb": (1.0, 1100.0), "rpe": (1.0, 10.0)}
-AMRAP_WORDS = ("max", "amrap")  # reps = "max": as many as you can
 _TEMPO = re.compile(r"^\s*(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?)){2,3}\s*$")
 _TEMPO_PART = re.compile(r"\d+(?:\.\d+)?")
 _LOAD_UNITS = {
@@ -373,9 +372,12 @@ def _amount_do(check: Checker, parts: KeyPath, table: Mapping[str, Any]) -> _Amo
     distance = _distance_in_range(check, here, spec.metres)
     if distance is not None and distance < 5:
         check.warn(here, f'"{written}" is {distance:g} metres; for minutes write "min"')
-    if sets is None or all(v is None for v in (reps, time_ms, distance)):
+    if sets is None or (not spec.amrap and all(v is None for v in (reps, time_ms, distance))):
         return None
-    return _Amount(spec.kind, sets, reps, spec.unit, time_ms, distance, spec.per_side)
+    return _Amount(
+        spec.kind, sets, reps, spec.unit, time_ms, distance, spec.per_side, spec.side_label,
+        spec.amrap,
+    )  # fmt: skip
 
 
 def _amount_keyed(
@@ -388,7 +390,7 @@ def _amount_keyed(
     if key == "reps" and isinstance(table[key], str):
         if _too_long(check, here, table[key], 'a whole number or "max"'):
             return None
-        if table[key].strip().lower() not in AMRAP_WORDS:
+        if table[key].strip().lower() not in units.AMRAP_WORDS:  # reps = "max"
             check.error(here, f'expected a whole number or "max", got "{table[key]}"')
             return None
         return None if sets is None else _Amount(WorkKind.REPS, sets, amrap=True)
@@ -605,7 +607,7 @@ def _unused_keys(check: Checker, index: int, table: Mapping[str, Any], exercise:
     elif "tempo" in table:
         _no_effect(check, parts, table, "rep_time", "beside tempo: a rep lasts the tempo")
     if not exercise.amrap:
-        _no_effect(check, parts, table, "cap", 'unless reps = "max" (as many as you can)')
+        _no_effect(check, parts, table, "cap", 'unless reps = "max" or do = "3xAMRAP"')
     if exercise.kind is not WorkKind.DISTANCE:
         _no_effect(check, parts, table, "pace", f"on a {exercise.kind.value} exercise")
     if not exercise.per_side:
