@@ -58,6 +58,15 @@ def type_name(value: object) -> str:
     return "a date or time"  # the only other TOML value types
 
 
+def shown_number(value: int | float) -> str:
+    """A number as a message shows it: huge integers by their length, not their digits."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if abs(value) > 10**15:  # beyond any real value; thousands of digits help nobody
+        return f"an integer of {len(str(abs(value))):,} digits"
+    return str(value)
+
+
 def problem_order(problem: Problem) -> tuple[int, str]:
     """Sort key putting problems in the order a reader meets them in the file."""
     # A problem with no line (the file as a whole) comes first; Problem's own
@@ -137,7 +146,9 @@ class Checker:
             )
             return None
         if not low <= value <= high:
-            self.error(parts, f"expected a whole number from {low} to {high}, got {value}")
+            self.error(
+                parts, f"expected a whole number from {low} to {high}, got {shown_number(value)}"
+            )
             return None
         return value
 
@@ -162,7 +173,11 @@ class Checker:
         if text is None:
             return None
         target = folder / Path(text).expanduser()
-        if not target.is_file():
+        try:
+            found = target.is_file()
+        except OSError:  # a name too long for the file system, say
+            found = False
+        if not found:
             self.error(parts, f'no such file "{text}" (looked for {target})')
             return None
         return target

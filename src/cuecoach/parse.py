@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import units
-from .checker import MAX_TEXT, Checker, sorted_problems, type_name
+from .checker import MAX_TEXT, Checker, shown_number, sorted_problems, type_name
 from .errors import InputError, Problem
 from .library import Library, builtin_library, load_library
 from .model import (
@@ -276,14 +276,15 @@ def _speech_problem(key: str, value: object) -> str | None:
         low, high = RATE_RANGE
         whole = isinstance(value, int) and not isinstance(value, bool)
         if not (whole and low <= value <= high):  # type: ignore[operator]
-            got = value if whole else shown
+            got = shown_number(value) if whole else shown  # type: ignore[arg-type]
             return f"expected words per minute from {low} to {high}, got {got}"
     if key == "volume":
         low_v, high_v = VOLUME_RANGE
         if not number:
             return f"expected a volume from {low_v:g} to {high_v:g}, got {shown}"
         if not low_v <= value <= high_v:  # type: ignore[operator]
-            return f"expected a volume from {low_v:g} to {high_v:g}, got {value:g}"
+            got = shown_number(value)  # type: ignore[arg-type]
+            return f"expected a volume from {low_v:g} to {high_v:g}, got {got}"
     if key == "language":
         if not isinstance(value, str) or not _LANGUAGE.match(value):
             return f'expected a language code like "en" or "es", got {shown}'
