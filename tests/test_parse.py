@@ -90,7 +90,7 @@ rest = "20s"
         30_000,
         5_000,
     )
-    assert session.lead_in_ms == 12_000
+    assert session.lead_in_ms == 12_000 and session.lead_in_given
     (warning,) = session.warnings
     assert (warning.line, warning.key) == (25, "exercise[4].rest")
 
@@ -147,7 +147,9 @@ distance = "0.04km"
 sets = 2
 """,
     )
-    first, second = load_session(path).exercises
+    session = load_session(path)
+    assert (session.lead_in_ms, session.lead_in_given) == (10_000, False)
+    first, second = session.exercises
     assert first.timing.rest_ms == 45_000 and second.timing.rest_ms == 90_000
     assert first.timing.rep_time_ms == 2_000 and first.work_ms == 20_000
     assert second.timing.pace_m_per_s == pytest.approx(1.0) and second.work_ms == 40_000
@@ -354,3 +356,10 @@ setup = ["Kettlebell by your foot"]
     assert library_tips.cues_language == "en"
     assert (own_tips.cues, own_tips.tips_setup) == ((), ("Kettlebell by your foot",))
     assert own_tips.cues_language is None
+
+
+def test_a_lead_in_in_defaults_is_given(tmp_path: Path) -> None:
+    session = load_session(
+        write(tmp_path, '[defaults]\nlead_in = "5s"\n[[exercise]]\nname = "Plank"\ndo = "1x20s"\n')
+    )
+    assert (session.lead_in_ms, session.lead_in_given) == (5_000, True)

@@ -713,6 +713,7 @@ class _Defaults:
     timing: Timing = field(default_factory=Timing)
     speech: SpeechSettings = field(default_factory=SpeechSettings)
     lead_in_ms: int = 10_000
+    lead_in_given: bool = False
     member_transition_ms: int = 10_000
     wording: Path | None = None
     library: Path | None = None
@@ -733,6 +734,7 @@ def _defaults(check: Checker, doc: TomlDocument) -> _Defaults:
         timing=_timing(check, table, parts, Timing()),
         speech=speech,
         lead_in_ms=_Defaults.lead_in_ms if lead_in is None else lead_in,
+        lead_in_given=lead_in is not None,
         member_transition_ms=_Defaults.member_transition_ms if member is None else member,
         wording=check.path((*parts, "wording"), table["wording"], folder)
         if "wording" in table
@@ -795,6 +797,7 @@ def _session(doc: TomlDocument, library: Library | None) -> Session:
         library=defaults.library,
         warnings=tuple(sorted_problems(check.warnings)),
         lead_in_ms=defaults.lead_in_ms if lead_in is None else lead_in,
+        lead_in_given=lead_in is not None or defaults.lead_in_given,
     )
 
 
