@@ -474,7 +474,7 @@ def _publish_request(
     "-o",
     "--output",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Folder to publish into (made if missing; unchanged sessions are not rendered again).",
 )
 @click.option(
