@@ -175,9 +175,13 @@ def test_urls_carry_the_token_kept_in_the_user_data_folder(server: Server) -> No
     assert len(urls) == 7 and all(url.startswith(server.base) for url in urls), urls
 
 
-def test_the_token_is_made_once_and_kept_private() -> None:
+def test_the_token_is_made_once_and_kept_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     first = serve_token()
     assert serve_token() == first
+    assert token_path().parent.parent == tmp_path
     assert token_path().stat().st_mode & 0o077 == 0
 
 

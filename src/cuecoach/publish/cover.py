@@ -20,7 +20,8 @@ ACCENT = (250, 204, 21)
 
 def cover_png() -> bytes:
     """The cover as PNG bytes (RGB, SIZE × SIZE)."""
-    y, x = np.mgrid[0:SIZE, 0:SIZE].astype(np.float32) - (SIZE - 1) / 2
+    axis = np.arange(SIZE, dtype=np.float32) - (SIZE - 1) / 2
+    y, x = axis[:, None], axis[None, :]
     radius = np.hypot(x, y)
     angle = np.arctan2(y, x)
     ring = np.abs(radius - 0.36 * SIZE) < 0.035 * SIZE

@@ -40,6 +40,7 @@ class Episode:
     page_url: str
     chapters_url: str
     transcript_url: str
+    language: str  # of the transcript
 
 
 @dataclass(frozen=True)
@@ -89,12 +90,12 @@ def feed_xml(channel: Channel, episodes: Sequence[Episode]) -> str:
     _text(ch, f"{{{PODCAST}}}locked", "yes")
     _text(ch, f"{{{PODCAST}}}guid", episode_guid("feed", channel.feed_url))
     for index, episode in enumerate(episodes):
-        _item(ch, episode, FIRST_DAY + timedelta(days=index), channel.language)
+        _item(ch, episode, FIRST_DAY + timedelta(days=index))
     ET.indent(rss)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(rss, "unicode") + "\n"
 
 
-def _item(channel: ET.Element, episode: Episode, date: datetime, language: str) -> None:
+def _item(channel: ET.Element, episode: Episode, date: datetime) -> None:
     item = ET.SubElement(channel, "item")
     _text(item, "title", episode.title)
     _text(item, "link", episode.page_url)
@@ -122,7 +123,7 @@ def _item(channel: ET.Element, episode: Episode, date: datetime, language: str) 
     ET.SubElement(
         item,
         f"{{{PODCAST}}}transcript",
-        {"url": episode.transcript_url, "type": "text/vtt", "language": language},
+        {"url": episode.transcript_url, "type": "text/vtt", "language": episode.language},
     )
 
 

@@ -117,6 +117,7 @@ def publish(
                 page_url=base + quote(f"{plan.stem}.html"),
                 chapters_url=base + quote(f"{plan.stem}.chapters.json"),
                 transcript_url=base + quote(f"{plan.stem}.vtt"),
+                language=done.language,
             )
         )
     titles = [item.title for item in loaded]
@@ -229,8 +230,8 @@ def _episode_files(plan: Planned, done: Rendered) -> dict[str, str]:
 def _index_page(channel: Channel, planned: Sequence[Planned], rendered: Sequence[Rendered]) -> str:
     rows = "\n".join(
         f'<li><a href="{quote(plan.stem)}.html"><span class="num">{plan.season}.{plan.number}'
-        f"</span> {html.escape(plan.session.title)}"
-        f' <span class="len">{round(done.duration_ms / 60000)} min</span></a></li>'
+        f'</span><span class="name">{html.escape(plan.session.title)}</span>'
+        f'<span class="len">{round(done.duration_ms / 60000)} min</span></a></li>'
         for plan, done in zip(planned, rendered, strict=True)
     )
     return _page(

@@ -113,6 +113,7 @@
         const button = document.createElement("button");
         button.type = "button";
         const name = document.createElement("span");
+        name.className = "name";
         name.textContent = chapter.title;
         const at = document.createElement("span");
         at.className = "at";
