@@ -204,6 +204,10 @@ def test_weeks_of_a_program_become_seasons() -> None:
     [
         (["missing.toml"], "error: missing.toml"),
         (["{data}/short-a.toml", "-o", "{file}"], "error: (command line): --output: "),
+        (
+            ["{data}/short-a.toml", "--base-url", "example.org/w"],
+            "error: (command line): --base-url: ",
+        ),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(

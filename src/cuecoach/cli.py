@@ -17,6 +17,7 @@ from .errors import CuecoachError, InputError, Problem
 
 if TYPE_CHECKING:
     from .model import SpeechSettings
+    from .publish import PublishRequest
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -460,7 +461,7 @@ def _publish_request(
     library: Path | None,
     sounds: tuple[str, ...],
     speech: dict[str, Any],
-) -> Any:
+) -> PublishRequest:
     """The PublishRequest that `publish` and `serve` share."""
     from .publish import PublishRequest, RenderSettings
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from string import Template
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from ..cuescript import to_json, to_vtt
 from ..errors import CuecoachError, InputError, Problem
@@ -83,9 +83,9 @@ def publish(
     library = load_library(request.library) if request.library is not None else None
     loaded = [load(path, library) for path in paths]
     planned = plan_episodes(loaded)
+    base = _base_url(request.base_url, folder)
     folder.mkdir(parents=True, exist_ok=True)
     state = _read_state(folder)
-    base = _base_url(request.base_url, folder)
     options = request.render.options
     sounds = load_sounds(options.sample_rate, request.render.sounds)
     written: dict[str, str] = {}  # file name -> fingerprint for MP3s, "" for the rest
@@ -251,7 +251,14 @@ def _page(template: str, *, items: str = "", **values: str) -> str:
 
 
 def _base_url(given: str | None, folder: Path) -> str:
+    """The URL the folder is served at, ending in a slash; podcast apps need it absolute."""
     base = given if given is not None else folder.resolve().as_uri()
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https", "file") or not (
+        parts.netloc or parts.scheme == "file"
+    ):
+        raise InputError([Problem("(command line)", None, "--base-url",
+                                  f'"{given}" is not an http:// or https:// URL')])  # fmt: skip
     return base if base.endswith("/") else base + "/"
 
 

@@ -168,7 +168,8 @@ def cache_folder(paths: Sequence[Path]) -> Path:
 
 
 async def _run(app: web.Application, sock: socket.socket, ready: Callable[[], None]) -> None:
-    runner = web.AppRunner(app, access_log=None)
+    # Ctrl-C must not wait for a phone that is still streaming an hour of audio.
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     try:
         await web.SockSite(runner, sock).start()

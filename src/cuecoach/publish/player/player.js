@@ -59,7 +59,8 @@
     const title = segment.kind === "finish" ? "Workout complete" : segment.exercise || "";
     el("phase").textContent = PHASES[segment.kind] || segment.kind;
     el("exercise").textContent = title;
-    el("set").textContent = segment.set != null ? `Set ${segment.set} of ${segment.sets}` : "";
+    const set = segment.set != null ? `Set ${segment.set} of ${segment.sets}` : "";
+    el("set").textContent = segment.amrap && set ? `${set} · max reps` : set;
     el("side").textContent = segment.side != null ? `Side ${segment.side} of 2` : "";
     el("load").textContent = segment.load || "";
     el("left").textContent = clock(segment.end - t);
