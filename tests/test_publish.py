@@ -20,7 +20,7 @@ from cuecoach.cli import cli
 from cuecoach.cuescript import CueKind
 from cuecoach.model import Program, Session
 from cuecoach.parse import load
-from cuecoach.publish.feed import ITUNES, PODCAST
+from cuecoach.publish.feed import ITUNES, PODCAST, podcast_guid
 from cuecoach.publish.folder import plan_episodes
 
 DATA = Path(__file__).parent / "data" / "publish"
@@ -115,6 +115,14 @@ def test_description_is_the_session_description_then_its_exercises(week: Run) ->
     assert first.startswith("<p>Two quick moves to test publishing.</p>")
     assert "<li>Push-Ups: 2 × 4</li><li>Side Plank: 2 × 5 s per side</li>" in first
     assert second == "<p>Exercises:</p><ol><li>Goblet Squat: 2 × 3</li></ol>"
+
+
+def test_podcast_guid_follows_the_podcasting_2_0_recipe(week: Run) -> None:
+    # The specification's own example.
+    expected = "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    assert podcast_guid("https://mp3s.nashownotes.com/pc20rss.xml/") == expected
+    guid = feed_tree(week).find("channel/podcast:guid", NS)
+    assert guid is not None and guid.text == podcast_guid(BASE + "feed.xml")
 
 
 def test_chapters_json_matches_the_mp3_chap_frames(week: Run) -> None:

@@ -7,6 +7,7 @@ podcast RSS requirements and the Podcast Index namespace documentation;
 
 from __future__ import annotations
 
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
 NAMESPACES = {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM}
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
 # Episodes are dated one day apart from a fixed day in the past: the dates keep
 # program order, stay the same on every publish, and are never in the future
@@ -55,6 +57,13 @@ class Channel:
     image_url: str
 
 
+def podcast_guid(feed_url: str) -> str:
+    """The feed's `podcast:guid`: a UUIDv5 of its URL without scheme and trailing
+    slashes, in the namespace the Podcasting 2.0 specification gives."""
+    bare = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", feed_url).rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
+
+
 def episode_guid(*parts: str) -> str:
     """A guid that stays the same for the same episode of the same feed."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "cuecoach:" + "\x1f".join(parts)))
@@ -88,7 +97,7 @@ def feed_xml(channel: Channel, episodes: Sequence[Episode]) -> str:
     # Serial: apps list the sessions oldest first, in the order they are done.
     _text(ch, f"{{{ITUNES}}}type", "serial")
     _text(ch, f"{{{PODCAST}}}locked", "yes")
-    _text(ch, f"{{{PODCAST}}}guid", episode_guid("feed", channel.feed_url))
+    _text(ch, f"{{{PODCAST}}}guid", podcast_guid(channel.feed_url))
     for index, episode in enumerate(episodes):
         _item(ch, episode, FIRST_DAY + timedelta(days=index))
     ET.indent(rss)
