@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -250,3 +251,22 @@ def test_player_opens_at_the_moment_of_a_t_link(server: Server) -> None:
             )
         finally:
             driver.quit()
+
+
+def test_a_busy_port_or_a_bad_file_exits_2_with_a_message() -> None:
+    from click.testing import CliRunner
+
+    from cuecoach.cli import cli
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        args = ["serve", str(SESSION), "--host", "127.0.0.1", "--port", port]
+        result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: cannot listen on 127.0.0.1:{port}: "), result.output
+    result = CliRunner().invoke(
+        cli, ["serve", "missing.toml", "--host", "127.0.0.1", "--port", "0"]
+    )
+    assert (result.exit_code, result.output.split(":")[:2]) == (2, ["error", " missing.toml"])

@@ -74,6 +74,7 @@ def serve_token() -> str:
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket on `host`:`port` (0: any free port), so the URL is known
     before the folder is published and no other process can take the port meanwhile."""
+    sock: socket.socket | None = None
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
         family, kind, proto, _, address = infos[0]
@@ -82,6 +83,8 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind(address)
         sock.listen(128)
     except OSError as err:
+        if sock is not None:
+            sock.close()
         raise CuecoachError(f"cannot listen on {host}:{port}: {err.strerror or err}") from err
     sock.setblocking(False)
     return sock
