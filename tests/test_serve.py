@@ -249,6 +249,11 @@ def test_player_opens_at_the_moment_of_a_t_link(server: Server) -> None:
                 driver.execute_script("return navigator.mediaSession.metadata.title")
                 == "Side Plank"
             )
+            # A new #t= on the open page moves it there: the lead-in, before any set.
+            driver.execute_script("location.hash = '#t=1'")
+            WebDriverWait(driver, 30).until(lambda _: text("exercise") == "Push-Ups")
+            assert (text("phase"), text("set"), text("side")) == ("GET READY", "", "")
+            assert text("next") == "Next: Push-Ups · set 1 of 2"
         finally:
             driver.quit()
 
