@@ -17,6 +17,7 @@ from .errors import CuecoachError, InputError, Problem
 
 if TYPE_CHECKING:
     from .model import SpeechSettings
+    from .publish import PublishRequest
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -450,6 +451,122 @@ def wording_command(language: str) -> None:
     from .wording import load_wording, wording_text
 
     click.echo(wording_text(load_wording(language).language), nl=False)
+
+
+def _publish_request(
+    output: Path | None,
+    base_url: str | None,
+    wording: Path | None,
+    library: Path | None,
+    sounds: tuple[str, ...],
+    speech: dict[str, Any],
+) -> PublishRequest:
+    """The PublishRequest that `publish` and `serve` share."""
+    from .publish import PublishRequest, RenderSettings
+
+    settings = RenderSettings(wording, speech_layer(speech), sound_overrides(sounds))
+    return PublishRequest(output or Path(), base_url, library, settings)
+
+
+@cli.command("publish")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder to publish into (made if missing; unchanged sessions are not rendered again).",
+)
+@click.option(
+    "--base-url",
+    help="Where the folder will be served, like https://example.org/workouts/ "
+    "(default: the folder's file:// URL).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@wording_option
+@library_option
+@sound_option
+@speech_options
+def publish_command(
+    files: tuple[Path, ...],
+    output: Path,
+    base_url: str | None,
+    quiet: bool,
+    wording: Path | None,
+    library: Path | None,
+    sounds: tuple[str, ...],
+    **speech: Any,
+) -> None:
+    """Publish session and program FILES as a podcast feed with a web player.
+
+    The folder gets feed.xml (one episode per session, with chapters and a
+    transcript), the MP3s and a player page per session: put it on any web
+    server and subscribe to BASE_URL/feed.xml.
+    """
+    from .publish import publish
+
+    request = _publish_request(output, base_url, wording, library, sounds, speech)
+    show = on_terminal(quiet)
+    done = publish(
+        files,
+        request,
+        warn=warn,
+        speech_progress=ProgressBar("Preparing speech", show),
+        render_progress=ProgressBar("Rendering       ", show),
+    )
+    click.echo(f"wrote {done.feed} ({done.rendered} rendered, {done.reused} unchanged)")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--host",
+    default="0.0.0.0",
+    show_default=True,
+    help="Address to listen on; 127.0.0.1 keeps it private to this machine.",
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+    help="Port to listen on (0: any free one).",
+)  # fmt: skip
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@wording_option
+@library_option
+@sound_option
+@speech_options
+def serve(
+    files: tuple[Path, ...],
+    host: str,
+    port: int,
+    quiet: bool,
+    wording: Path | None,
+    library: Path | None,
+    sounds: tuple[str, ...],
+    **speech: Any,
+) -> None:
+    """Serve FILES as a private podcast and web player on the local network.
+
+    Prints the feed and player URLs with QR codes for a phone, then serves
+    until Ctrl-C. The URLs carry a secret token kept in your user data
+    folder, so a subscription keeps working across restarts.
+    """
+    from .publish.server import serve as serve_files
+
+    request = _publish_request(None, None, wording, library, sounds, speech)
+    show = on_terminal(quiet)
+    try:
+        serve_files(
+            files,
+            request,
+            host,
+            port,
+            click.echo,
+            warn=warn,
+            speech_progress=ProgressBar("Preparing speech", show),
+            render_progress=ProgressBar("Rendering       ", show),
+        )
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
 
 
 def main() -> None:

@@ -1,0 +1,286 @@
+"""`publish`: sessions and programs into a folder any static web host can serve.
+
+The folder holds, per episode, the MP3, the cue script JSON the player reads,
+the chapters JSON and the WebVTT transcript the feed points at, and a player
+page; once, the feed, an index page, the player's script and style, and the
+cover art. Text files are rewritten only when their bytes change (so their
+ETags stay put) and MP3s only when their fingerprint does. A hidden state
+file records what was written, so files of episodes that are gone are removed
+and nothing else in the folder is touched.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from string import Template
+from urllib.parse import quote, urlsplit
+
+from ..cuescript import to_json, to_vtt
+from ..errors import CuecoachError, InputError, Problem
+from ..library import load_library
+from ..model import Exercise, Program, Session, WorkKind
+from ..parse import load
+from ..sounds import load_sounds
+from .cover import cover_png
+from .feed import Channel, Episode, episode_guid, feed_xml
+from .render import Rendered, RenderSettings, Tags, atomic_file, render_episode
+
+STATE_FILE = ".cuecoach-publish.json"
+STATIC_FILES = ("player.css", "player.js")
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    """What `cuecoach publish` was asked for."""
+
+    output: Path
+    base_url: str | None = None  # where the folder will be served; default: its file:// URL
+    library: Path | None = None
+    render: RenderSettings = field(default_factory=RenderSettings)
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a publish produced: the feed, the index page, and how many MP3s were rendered."""
+
+    feed: Path
+    index: Path
+    rendered: int
+    reused: int
+
+
+@dataclass(frozen=True)
+class Planned:
+    """An episode before rendering: its session, place in the feed and file names."""
+
+    session: Session
+    album: str
+    season: int
+    number: int
+    stem: str
+    guid: str
+
+
+def publish(
+    paths: Sequence[Path],
+    request: PublishRequest,
+    *,
+    warn: Callable[[tuple[Problem, ...]], None] = lambda _: None,
+    speech_progress: Callable[[int, int], None] | None = None,
+    render_progress: Callable[[float, float], None] | None = None,
+) -> Published:
+    """Publish the session and program files `paths` into `request.output`."""
+    folder = request.output
+    if folder.exists() and not folder.is_dir():
+        raise InputError([Problem("(command line)", None, "--output", f"{folder} is not a folder")])
+    library = load_library(request.library) if request.library is not None else None
+    loaded = [load(path, library) for path in paths]
+    planned = plan_episodes(loaded)
+    base = _base_url(request.base_url, folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = _read_state(folder)
+    options = request.render.options
+    sounds = load_sounds(options.sample_rate, request.render.sounds)
+    written: dict[str, str] = {}  # file name -> fingerprint for MP3s, "" for the rest
+    episodes: list[Episode] = []
+    rendered: list[Rendered] = []
+    for plan in planned:
+        warn(plan.session.warnings)
+        name = f"{plan.stem}.mp3"
+        tags = Tags(plan.session.title, plan.album, track=plan.number)
+        done = render_episode(
+            plan.session, folder / name, tags, request.render, sounds,
+            state.get(name), speech_progress=speech_progress, render_progress=render_progress,
+        )  # fmt: skip
+        rendered.append(done)
+        written[name] = done.fingerprint
+        for file, text in _episode_files(plan, done).items():
+            _write_if_changed(folder / file, text.encode())
+            written[file] = ""
+        episodes.append(
+            Episode(
+                title=plan.session.title,
+                guid=plan.guid,
+                description=describe(plan.session),
+                season=plan.season,
+                number=plan.number,
+                audio_url=base + quote(name),
+                audio_bytes=(folder / name).stat().st_size,
+                duration_s=round(done.duration_ms / 1000),
+                page_url=base + quote(f"{plan.stem}.html"),
+                chapters_url=base + quote(f"{plan.stem}.chapters.json"),
+                transcript_url=base + quote(f"{plan.stem}.vtt"),
+                language=done.language,
+            )
+        )
+    titles = [item.title for item in loaded]
+    descriptions = [item.description for item in loaded if isinstance(item, Session)]
+    channel = Channel(
+        title=" + ".join(titles),
+        description=" ".join(d for d in descriptions if d) or f"Workouts: {', '.join(titles)}.",
+        language=rendered[0].language if rendered else "en",
+        feed_url=base + "feed.xml",
+        page_url=base + "index.html",
+        image_url=base + "cover.png",
+    )
+    shared = {
+        "feed.xml": feed_xml(channel, episodes).encode(),
+        "index.html": _index_page(channel, planned, rendered).encode(),
+        "cover.png": cover_png(),
+    }
+    for file in STATIC_FILES:
+        shared[file] = (resources.files(__package__) / "player" / file).read_bytes()
+    for file, data in shared.items():
+        _write_if_changed(folder / file, data)
+        written[file] = ""
+    for stale in set(state) - set(written):
+        if Path(stale).name == stale and not stale.startswith("."):  # only our own files
+            (folder / stale).unlink(missing_ok=True)
+    _write_if_changed(folder / STATE_FILE, json.dumps(written, indent=1, sort_keys=True).encode())
+    fresh = sum(done.fresh for done in rendered)
+    return Published(folder / "feed.xml", folder / "index.html", fresh, len(rendered) - fresh)
+
+
+def plan_episodes(loaded: Sequence[Session | Program]) -> list[Planned]:
+    """Every session in order, numbered: a program's weeks are seasons (season 1
+    without weeks), and episodes count up within each season across all files."""
+    planned: list[Planned] = []
+    counts: dict[int, int] = {}
+    for item in loaded:
+        sessions = item.sessions if isinstance(item, Program) else (item,)
+        # Programs with weeks come with the progression branch; until then there are none.
+        weeks = getattr(item, "weeks", None) or 1
+        per_week = -(-len(sessions) // weeks)
+        for index, session in enumerate(sessions):
+            season = index // per_week + 1
+            number = counts[season] = counts.get(season, 0) + 1
+            stem = f"s{season:02d}e{number:02d}-{slug(session.title)}"
+            guid = episode_guid(item.title, str(season), str(number), session.title)
+            planned.append(Planned(session, item.title, season, number, stem, guid))
+    return planned
+
+
+def slug(title: str) -> str:
+    """`title` as a short ASCII file name part: lower case, words joined by hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    return "-".join(words)[:60].rstrip("-") or "session"
+
+
+def describe(session: Session) -> str:
+    """An episode's description (HTML): the session's own, then its exercises."""
+    parts = [f"<p>{html.escape(session.description)}</p>"] if session.description else []
+    items = "".join(f"<li>{html.escape(exercise_line(e))}</li>" for e in session.exercises)
+    return "".join(parts) + f"<p>Exercises:</p><ol>{items}</ol>"
+
+
+def exercise_line(exercise: Exercise) -> str:
+    """``Push-Ups: 3 × 12``, ``Side Plank: 3 × 30 s per side``, as a reader writes it."""
+    if exercise.kind is WorkKind.REPS:
+        unit = (exercise.unit or "").split("|")[-1]
+        amount = f"{exercise.reps} {unit}".strip()
+    elif exercise.kind is WorkKind.TIME:
+        assert exercise.time_ms is not None
+        amount = _duration(exercise.time_ms)
+    else:
+        amount = f"{exercise.distance_m:g} m"
+    side = " per side" if exercise.per_side else ""
+    return f"{exercise.name}: {exercise.sets} × {amount}{side}"
+
+
+def _duration(ms: int) -> str:
+    seconds = ms / 1000
+    if seconds < 60:
+        return f"{seconds:g} s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}:{rest:02g}" if rest else f"{int(minutes)} min"
+
+
+def chapters_json(done: Rendered) -> str:
+    """Podcasting 2.0 JSON chapters, with the MP3's CHAP frame times to the millisecond."""
+    chapters = [
+        {"startTime": c.start_ms / 1000, "endTime": c.end_ms / 1000, "title": c.title}
+        for c in done.chapters
+    ]
+    return json.dumps({"version": "1.2.0", "chapters": chapters}, ensure_ascii=False, indent=1)
+
+
+def _episode_files(plan: Planned, done: Rendered) -> dict[str, str]:
+    return {
+        f"{plan.stem}.cues.json": to_json(done.script),
+        f"{plan.stem}.chapters.json": chapters_json(done) + "\n",
+        f"{plan.stem}.vtt": to_vtt(done.script),
+        f"{plan.stem}.html": _page(
+            "player.html",
+            lang=done.language,
+            title=plan.session.title,
+            album=plan.album,
+            stem=plan.stem,
+        ),
+    }
+
+
+def _index_page(channel: Channel, planned: Sequence[Planned], rendered: Sequence[Rendered]) -> str:
+    rows = "\n".join(
+        f'<li><a href="{quote(plan.stem)}.html"><span class="num">{plan.season}.{plan.number}'
+        f'</span><span class="name">{html.escape(plan.session.title)}</span>'
+        f'<span class="len">{round(done.duration_ms / 60000)} min</span></a></li>'
+        for plan, done in zip(planned, rendered, strict=True)
+    )
+    return _page(
+        "index.html",
+        lang=channel.language,
+        title=channel.title,
+        feed=channel.feed_url,
+        items=rows,
+    )
+
+
+def _page(template: str, *, items: str = "", **values: str) -> str:
+    """A page from the template in player/, `values` escaped for HTML, `items` as given."""
+    text = (resources.files(__package__) / "player" / template).read_text(encoding="utf-8")
+    escaped = {key: html.escape(value) for key, value in values.items()}
+    return Template(text).substitute(escaped, items=items)
+
+
+def _base_url(given: str | None, folder: Path) -> str:
+    """The URL the folder is served at, ending in a slash; podcast apps need it absolute."""
+    base = given if given is not None else folder.resolve().as_uri()
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https", "file") or not (
+        parts.netloc or parts.scheme == "file"
+    ):
+        raise InputError([Problem("(command line)", None, "--base-url",
+                                  f'"{given}" is not an http:// or https:// URL')])  # fmt: skip
+    return base if base.endswith("/") else base + "/"
+
+
+def _read_state(folder: Path) -> dict[str, str]:
+    """The file names last written here (MP3s with their fingerprints); empty if unreadable."""
+    try:
+        data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    try:
+        if path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    try:
+        with atomic_file(path) as file:
+            file.write(data)
+    except OSError as err:
+        raise CuecoachError(f"cannot write {path}: {err.strerror or err}") from err

@@ -1,0 +1,191 @@
+"""Serve a published folder over HTTP, read-only, behind an unguessable token.
+
+aiohttp's `FileResponse` does what podcast apps and iOS need from a file
+server: byte ranges (206), ETag and Last-Modified revalidation, HEAD. Every
+URL is ``/<token>/<file>``; anything else, a wrong token, a hidden file, a
+folder, or a path that leaves the folder (``..``, a symlink out) is a 404,
+and only GET and HEAD exist, so nothing can be written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import io
+import secrets
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from aiohttp import web
+
+from ..errors import CuecoachError
+from .folder import PublishRequest, publish
+
+CONTENT_TYPES = {
+    ".xml": "application/rss+xml; charset=utf-8",
+    ".mp3": "audio/mpeg",
+    ".json": "application/json; charset=utf-8",
+    ".vtt": "text/vtt; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".png": "image/png",
+}
+# Files keep their names when their content changes, so clients must revalidate
+# (cheap: the ETag answers 304); "private" keeps shared caches out of a private feed.
+HEADERS = {
+    "Cache-Control": "private, no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",  # the token must not leak in Referer headers
+}
+
+
+def token_path() -> Path:
+    """Where the serving token lives: the user's data folder (platformdirs)."""
+    return Path(platformdirs.user_data_dir("cuecoach")) / "serve-token"
+
+
+def serve_token() -> str:
+    """The token in every served URL: made once, then kept so subscriptions survive restarts."""
+    path = token_path()
+    try:
+        token = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        token = ""
+    if len(token) >= 22 and token.replace("-", "").replace("_", "").isalnum():
+        return token
+    token = secrets.token_urlsafe(24)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.part")
+        temp.write_text(token + "\n", encoding="ascii")
+        temp.chmod(0o600)
+        temp.replace(path)
+    except OSError as err:
+        raise CuecoachError(f"cannot write {path}: {err.strerror or err}") from err
+    return token
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on `host`:`port` (0: any free port), so the URL is known
+    before the folder is published and no other process can take the port meanwhile."""
+    sock: socket.socket | None = None
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as err:
+        if sock is not None:
+            sock.close()
+        raise CuecoachError(f"cannot listen on {host}:{port}: {err.strerror or err}") from err
+    sock.setblocking(False)
+    return sock
+
+
+def public_host(host: str) -> str:
+    """The address a phone should use: the LAN address when listening on all of them."""
+    if host not in ("", "0.0.0.0", "::"):
+        return f"[{host}]" if ":" in host else host
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))  # a documentation address: no packet is sent
+        address: str = probe.getsockname()[0]
+    except OSError:
+        address = "127.0.0.1"
+    finally:
+        probe.close()
+    return address
+
+
+def make_app(folder: Path, token: str) -> web.Application:
+    """The read-only application serving `folder` under ``/<token>/``."""
+    root = folder.resolve()
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        given = request.match_info["token"]
+        name = request.match_info["path"] or "index.html"
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise web.HTTPNotFound()
+        parts = name.split("/")
+        if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+            raise web.HTTPNotFound()
+        path = (root / name).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            raise web.HTTPNotFound()
+        headers = dict(HEADERS)
+        kind = CONTENT_TYPES.get(path.suffix)
+        if kind is not None:
+            headers["Content-Type"] = kind
+        return web.FileResponse(path, headers=headers)
+
+    app = web.Application()
+    app.router.add_get("/{token}/{path:.*}", handle)
+    return app
+
+
+def serve(
+    paths: Sequence[Path],
+    request: PublishRequest,
+    host: str,
+    port: int,
+    say: Callable[[str], None],
+    **progress: Any,
+) -> None:
+    """Publish `paths` into a cache folder and serve it on `host`:`port` until
+    Ctrl-C (KeyboardInterrupt, after every connection is closed).
+
+    `request.output` and `request.base_url` are filled in here; `progress`
+    goes to `publish` as is. `say` prints the URLs, their QR codes and a
+    last "Serving" line once requests are answered.
+    """
+    sock = bind(host, port)
+    try:
+        token = serve_token()
+        base = f"http://{public_host(host)}:{sock.getsockname()[1]}/{token}/"
+        folder = cache_folder(paths)
+        publish(paths, replace(request, output=folder, base_url=base), **progress)
+
+        def ready() -> None:
+            for label, url in (("Feed for podcast apps", base + "feed.xml"),
+                               ("Player for a browser", base)):  # fmt: skip
+                say(f"{label}: {url}\n{qr_text(url)}")
+            say(f"Serving {folder} at {base} — press Ctrl-C to stop.")
+
+        asyncio.run(_run(make_app(folder, token), sock, ready))
+    finally:
+        sock.close()
+
+
+def cache_folder(paths: Sequence[Path]) -> Path:
+    """The folder `serve` publishes these files into, the same on every run."""
+    key = hashlib.sha256("\0".join(str(p.resolve()) for p in paths).encode()).hexdigest()
+    return Path(platformdirs.user_cache_dir("cuecoach")) / "published" / key[:16]
+
+
+async def _run(app: web.Application, sock: socket.socket, ready: Callable[[], None]) -> None:
+    # Ctrl-C must not wait for a phone that is still streaming an hour of audio.
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    try:
+        await web.SockSite(runner, sock).start()
+        ready()
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def qr_text(url: str) -> str:
+    """`url` as a QR code drawn with block characters for a terminal."""
+    import segno
+
+    out = io.StringIO()
+    segno.make(url, error="l").terminal(out=out, compact=True)
+    return out.getvalue()
