@@ -1,8 +1,9 @@
 """`cuecoach export` from start to end: load the file, hear each session, render.
 
-The public function `export_file` is what the CLI (and anything else that
-exports, such as a publisher) calls; the rest of the package renders one
-script it is handed.
+The public function `export_file` is what the CLI calls. This module is also
+the export's one door for other parts: a publisher that renders sessions one
+by one takes `render`, `Tags`, `ExportOptions` and `chapters` from here, never
+from the renderer's own modules.
 """
 
 from __future__ import annotations
@@ -10,16 +11,25 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..errors import AudioError, InputError, Problem
 from ..library import load_library
 from ..model import Program, Session, SpeechSettings
 from ..parse import load
 from ..pipeline import Heard, Progress, hear_session
+from . import Chapter, ExportOptions, Tags, chapters, render
+from .files import atomic_file
 
-if TYPE_CHECKING:
-    from . import Tags
+__all__ = [
+    "Chapter",
+    "ExportOptions",
+    "ExportRequest",
+    "Tags",
+    "atomic_file",
+    "chapters",
+    "export_file",
+    "render",
+]
 
 # ISO 639-2 codes of the wording languages, for the lyrics' ID3 language field.
 ID3_LANGUAGES = {"en": "eng", "es": "spa"}
@@ -54,8 +64,6 @@ def _write_text(path: Path, text: str) -> None:
 
 def _tags(heard: Heard, album: str, track: int | None = None, total: int | None = None) -> Tags:
     """The ID3 tags of one session's file, its lyrics tagged in the session's language."""
-    from . import Tags
-
     language = ID3_LANGUAGES[heard.language]
     return Tags(heard.session.title, album, track=track, track_total=total, language=language)
 
@@ -76,7 +84,7 @@ def export_file(
     """
     from ..cuescript import to_json, to_lrc
     from ..sounds import load_sounds
-    from . import ExportOptions, ProgramTrack, export_program, render, sigterm_raises
+    from . import ProgramTrack, export_program, sigterm_raises
 
     if request.music is not None and not request.music.is_file():
         raise InputError(

@@ -19,10 +19,9 @@ from pathlib import Path
 
 from ..audio import Clip
 from ..cuescript import CueScript, to_json
-from ..export import ExportOptions, Tags, chapters, render
-from ..export.files import atomic_file
+from ..export.run import Chapter, ExportOptions, Tags, atomic_file, chapters, render
 from ..model import Session, SpeechSettings
-from ..pipeline import prepare_session
+from ..pipeline import hear_session
 
 __all__ = ["Chapter", "RenderSettings", "Rendered", "Tags", "atomic_file", "render_episode"]
 
@@ -41,15 +40,6 @@ class RenderSettings:
 
 
 @dataclass(frozen=True)
-class Chapter:
-    """One exercise's stretch of an episode, in the milliseconds the CHAP frames hold."""
-
-    title: str
-    start_ms: int
-    end_ms: int
-
-
-@dataclass(frozen=True)
 class Rendered:
     """One episode's script and MP3; `fresh` when the MP3 was written this time."""
 
@@ -61,18 +51,12 @@ class Rendered:
 
     @property
     def duration_ms(self) -> int:
-        # The cue script still counts float seconds; when it moves to integer
-        # milliseconds (`CueScript.duration_ms`, `Chapter.start_ms`) these two
-        # properties are all that change.
-        return round(self.script.duration * 1000)
+        return self.script.duration_ms
 
     @property
     def chapters(self) -> list[Chapter]:
         """The MP3's chapters, exactly as its CHAP frames give them."""
-        return [
-            Chapter(c.title, round(c.start * 1000), round(c.end * 1000))
-            for c in chapters(self.script)
-        ]
+        return chapters(self.script)
 
 
 def render_episode(
@@ -88,8 +72,8 @@ def render_episode(
 ) -> Rendered:
     """Speak and compile `session`; write its MP3 at `audio` unless `recorded`
     (the fingerprint of the file there) shows it is already what would be written."""
-    prepared = prepare_session(
-        session, wording=settings.wording, speech=settings.speech, speak=True,
+    prepared = hear_session(
+        session, wording=settings.wording, speech=settings.speech,
         sounds=settings.sounds, sample_rate=settings.options.sample_rate,
         progress=speech_progress,
     )  # fmt: skip
@@ -98,7 +82,7 @@ def render_episode(
     fresh = recorded != fingerprint or not audio.is_file()
     if fresh:
         render(prepared.script, clips, sounds, audio, settings.options, tags, render_progress)
-    language = prepared.wording.language
+    language = prepared.language
     return Rendered(prepared.script, audio, language, fingerprint, fresh)
 
 
