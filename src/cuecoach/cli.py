@@ -16,7 +16,7 @@ import click
 from .errors import CuecoachError, InputError, Problem
 
 if TYPE_CHECKING:
-    from .model import SpeechSettings
+    from .model import Session, SpeechSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,6 +61,14 @@ library_option = click.option(
     "--library",
     type=_existing,
     help="An exercise library file that adds to or overrides the built-in one.",
+)
+
+
+week_option = click.option(
+    "--week",
+    type=click.IntRange(1, 52),
+    help="Week of the progression rules (1 is the file as written). "
+    'Default: 1, or the next week the training log allows for "if completed" rules.',
 )
 
 
@@ -211,6 +219,7 @@ def check(files: tuple[Path, ...], wording: Path | None, library: Path | None) -
     is_flag=True,
     help="Synthesize the speech and time the script with the real clip lengths.",
 )
+@week_option
 @wording_option
 @library_option
 @sound_option
@@ -219,6 +228,7 @@ def script(
     file: Path,
     fmt: str,
     measured: bool,
+    week: int | None,
     wording: Path | None,
     library: Path | None,
     sounds: tuple[str, ...],
@@ -229,12 +239,11 @@ def script(
     Durations are estimated from the text unless --measured is given.
     """
     from .cuescript import WRITERS
-    from .pipeline import prepare
+    from .pipeline import prepare_session
 
-    prepared = prepare(
-        file,
+    prepared = prepare_session(
+        session_at(file, week, library),
         wording=wording,
-        library=library,
         speech=speech_layer(speech),
         speak=measured,
         sounds=sound_overrides(sounds),
@@ -249,6 +258,7 @@ def script(
 @click.option(
     "--no-audio", is_flag=True, help="Print each cue as it happens instead of playing sound."
 )
+@week_option
 @wording_option
 @library_option
 @sound_option
@@ -256,6 +266,7 @@ def script(
 def play(
     file: Path,
     no_audio: bool,
+    week: int | None,
     wording: Path | None,
     library: Path | None,
     sounds: tuple[str, ...],
@@ -264,21 +275,22 @@ def play(
     """Coach the session FILE live, hands-free, through the speakers.
 
     Keys (no Enter needed): space pause/resume, n next, p previous/restart,
-    q quit. Without a terminal it plays to the end on its own.
+    q quit. Without a terminal it plays to the end on its own. Every play is
+    recorded in the training log (see `cuecoach log`).
     """
     from .live import EndReason, MiniaudioOutput, TextOutput
     from .live import play as play_live
-    from .pipeline import prepare
+    from .pipeline import prepare_session
     from .sounds import load_sounds
+    from .trainlog import TrainingLog, set_outcomes
 
     layer = speech_layer(speech)
     overrides = sound_overrides(sounds)
     # Open the device first: a machine without sound fails before any speech work.
     output = TextOutput() if no_audio else MiniaudioOutput()
-    prepared = prepare(
-        file,
+    prepared = prepare_session(
+        session_at(file, week, library),
         wording=wording,
-        library=library,
         speech=layer,
         speak=not no_audio,
         sounds=overrides,
@@ -288,7 +300,12 @@ def play(
     script = prepared.script
     clips = prepared.speech_clips() if prepared.speaker else {}
     sound_clips = {} if no_audio else load_sounds(output.sample_rate, overrides)
+    log = TrainingLog()
+    play_id = log.start(prepared.session)
     result = play_live(script, clips, sound_clips, output)
+    # Paused time waits for the live player to report it (PlayResult).
+    log.finish(play_id, set_outcomes(script, result), paused_ms=None)
+    log.close()
     if result.reason is EndReason.INTERRUPTED:
         raise SystemExit(130)
 
@@ -327,6 +344,7 @@ def play(
     help="A music bed (MP3/WAV/FLAC/OGG), looped and ducked under every cue.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@week_option
 @wording_option
 @library_option
 @sound_option
@@ -340,6 +358,7 @@ def export(
     lrc: bool,
     music: Path | None,
     quiet: bool,
+    week: int | None,
     wording: Path | None,
     library: Path | None,
     sounds: tuple[str, ...],
@@ -348,7 +367,8 @@ def export(
     """Render the session or program FILE to audio for a phone.
 
     A session becomes one MP3 with a chapter per exercise and the cues as
-    lyrics. A program becomes a folder of numbered MP3s plus a playlist.
+    lyrics. A program becomes a folder of numbered MP3s plus a playlist; a
+    program with `weeks` gets every week (W1-01, W2-01 ...) unless --week.
     """
     from .pipeline import ExportRequest, export_file
 
@@ -363,6 +383,7 @@ def export(
         library=library,
         speech=speech_layer(speech),
         sounds=sound_overrides(sounds),
+        week=week,
     )
     show = on_terminal(quiet)
     written = export_file(
@@ -374,6 +395,67 @@ def export(
     )
     for path in written:
         click.echo(f"wrote {path}")
+
+
+def session_at(file: Path, week: int | None, library: Path | None) -> Session:
+    """The session FILE as done in `week`; without one, the week the training
+    log allows when a rule says "if completed", else the file as written."""
+    from .library import load_library
+    from .parse import load_session
+    from .progression import needs_log, session_at_week
+
+    session = load_session(file, load_library(library) if library is not None else None)
+    if week is None and needs_log(session):
+        from .trainlog import next_week
+
+        week = next_week(session)
+    return session if week is None else session_at_week(session, week)
+
+
+@cli.command()
+@click.argument("program", type=click.Path(path_type=Path))
+@library_option
+def plan(program: Path, library: Path | None) -> None:
+    """Print the weeks of a progressing PROGRAM: each exercise's sets x amount
+    week by week, and each week's session length."""
+    from .library import load_library
+    from .model import Program
+    from .parse import load
+    from .pipeline import prepare_session
+    from .plan import plan_text
+
+    loaded = load(program, load_library(library) if library is not None else None)
+    if not isinstance(loaded, Program):
+        raise InputError([Problem(str(program), None, "sessions", "is a session; give a program")])
+    # Seconds until the cue script's times become integer milliseconds.
+    lengths = lambda s: round(prepare_session(s).script.duration * 1000)  # noqa: E731
+    click.echo(plan_text(loaded, lengths), nl=False)
+
+
+@cli.command("log")
+@click.option("--csv", "as_csv", is_flag=True, help="Export every logged set as CSV.")
+@click.option("-n", "--limit", type=click.IntRange(1), default=20, show_default=True)
+def log_command(as_csv: bool, limit: int) -> None:
+    """List recent sessions from the training log that `play` keeps."""
+    from .trainlog import TrainingLog
+
+    log = TrainingLog()
+    try:
+        if as_csv:
+            click.echo(log.csv_text(), nl=False)
+            return
+        plays = log.recent(limit)
+        for p in plays:
+            week = f"week {p.week}" if p.week is not None else "-"
+            state = "completed" if p.completed else "unfinished" if p.ended_at else "stopped"
+            click.echo(
+                f"{p.started_at[:16].replace('T', ' ')}  {p.title}  {week}  "
+                f"{p.sets_done}/{p.sets_total} sets  {state}"
+            )
+        if not plays:
+            click.echo(f"no sessions logged yet ({log.path})", err=True)
+    finally:
+        log.close()
 
 
 @cli.command()

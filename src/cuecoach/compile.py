@@ -229,8 +229,11 @@ class _Speech:
 class _Cues:
     """Proposes the cues of one session."""
 
-    def __init__(self, title: str, wording: Wording, sounds: Mapping[str, float]) -> None:
+    def __init__(
+        self, title: str, wording: Wording, sounds: Mapping[str, float], intro: str = ""
+    ) -> None:
         self.title = title
+        self.intro = intro  # said before get_ready: the program week, if any
         self.w = wording
         self.sound_ms = {name: round(sec * 1000) for name, sec in sounds.items()}
 
@@ -324,7 +327,8 @@ class _Cues:
         last = work.start - count * 1000 - SPEECH_GAP_MS  # end before the countdown
         if seg.kind is SegmentKind.LEAD_IN:
             assert seg.exercise is not None
-            text = w.say("get_ready", exercise=seg.exercise.name)
+            ready = w.say("get_ready", exercise=seg.exercise.name)
+            text = f"{self.intro} {ready}" if self.intro else ready
             yield _Want(Priority.ANNOUNCE, text, "get_ready", seg, open_at, last)
         elif seg.kind is SegmentKind.REST:
             text = w.say("rest", duration=w.duration(seg.length / 1000))
@@ -403,6 +407,13 @@ def _cue(
     )
 
 
+def _intro(session: Session, wording: Wording) -> str:
+    """The week of a progressing program, said first; a deload week says so."""
+    if session.week is None:
+        return ""
+    return wording.say("deload_intro" if session.deload else "week_intro", week=session.week)
+
+
 def candidate_phrases(session: Session, wording: Wording | None = None) -> list[str]:
     """Every distinct phrase the compiler may place for `session`, in first-use order.
 
@@ -410,7 +421,8 @@ def candidate_phrases(session: Session, wording: Wording | None = None) -> list[
     final schedule never waits on speech.
     """
     wording = wording or load_wording()
-    proposals = _Cues(session.title, wording, SOUND_SECONDS).propose(_lay_out(session))
+    cues = _Cues(session.title, wording, SOUND_SECONDS, _intro(session, wording))
+    proposals = cues.propose(_lay_out(session))
     return list(dict.fromkeys(p.text for p in proposals if isinstance(p, _Want)))
 
 
@@ -427,7 +439,8 @@ def compile_session(
     """
     wording = wording or load_wording()
     segs = _lay_out(session)
-    proposals = list(_Cues(session.title, wording, sound_seconds).propose(segs))
+    intro = _intro(session, wording)
+    proposals = list(_Cues(session.title, wording, sound_seconds, intro).propose(segs))
     cues: list[Cue] = [p for p in proposals if isinstance(p, Cue)]
     wants = [p for p in proposals if isinstance(p, _Want)]
     # Stable: cues that tie keep the order they were proposed in.

@@ -75,6 +75,7 @@ class Exercise:
     group: str | None = None
     timing: Timing = field(default_factory=Timing)
     line: int | None = None
+    progress: str | None = None  # the progression rule as written (see progression.py)
 
     @property
     def work_ms(self) -> int:
@@ -117,6 +118,8 @@ class Session:
     library: Path | None = None  # user exercise library file, likewise
     lead_in_ms: int = 10_000
     warnings: tuple[Problem, ...] = ()
+    week: int | None = None  # the program week this is, once progression rules are applied
+    deload: bool = False  # a lighter week, said in the intro
 
     @property
     def exercises(self) -> tuple[Exercise, ...]:
@@ -134,3 +137,5 @@ class Program:
     title: str
     sessions: tuple[Session, ...]
     path: Path | None = None
+    weeks: int | None = None  # how many weeks the progression rules run
+    deload_every: int | None = None  # every Nth week is a lighter one

@@ -30,6 +30,7 @@ from .model import (
     Timing,
     WorkKind,
 )
+from .progression import MAX_WEEKS, RuleError, parse_rule, rule_problem
 from .tomlfile import FILE_KEY, KeyPath, TomlDocument, key_path, read_toml
 
 MINUTE = 60_000
@@ -90,10 +91,11 @@ EXERCISE_KEYS = (
     "unit",
     "cues",
     "group",
+    "progress",
     *TIMING_KEYS,
 )
 SESSION_KEYS = ("title", "description", "defaults", "exercise")
-PROGRAM_KEYS = ("title", "description", "sessions")
+PROGRAM_KEYS = ("title", "description", "sessions", "weeks", "deload_every")
 _TIMING_FIELDS = {
     "rest": "rest_ms",
     "transition": "transition_ms",
@@ -421,6 +423,8 @@ def _exercise(
         timing=timing,
         line=check.doc.line(parts),
     )
+    if "progress" in table:
+        exercise = _progress(check, (*parts, "progress"), table["progress"], exercise)
     if kind is WorkKind.DISTANCE and exercise.work_ms > TIME_LIMIT.high:
         check.error(
             (*parts, amount_keys[0]),
@@ -429,6 +433,21 @@ def _exercise(
         )
         return None
     return exercise
+
+
+def _progress(check: _Checker, parts: KeyPath, value: object, exercise: Exercise) -> Exercise:
+    """The exercise with its progression rule, checked against it."""
+    text = check.string(parts, value)
+    if text is None:
+        return exercise
+    try:
+        problem = rule_problem(parse_rule(text), exercise)
+    except RuleError as exc:
+        problem = str(exc)
+    if problem is not None:
+        check.error(parts, problem)
+        return exercise
+    return dataclasses.replace(exercise, progress=text)
 
 
 def _group_items(check: _Checker, exercises: list[tuple[int, Exercise]]) -> tuple[Item, ...]:
@@ -562,9 +581,22 @@ def _program(doc: TomlDocument, library: Library | None) -> Program:
             sessions.append(_session(sub, library))
         except InputError as exc:
             problems.extend(exc.problems)
+    weeks = deload_every = None
+    if "weeks" in data:
+        weeks = check.integer(("weeks",), data["weeks"], (1, MAX_WEEKS))
+    if "deload_every" in data:
+        deload_every = check.integer(("deload_every",), data["deload_every"], (2, MAX_WEEKS))
+        if "weeks" not in data:
+            check.error(("deload_every",), 'needs "weeks", the length of the program')
     if check.problems or problems:
         raise InputError([*sorted(check.problems, key=_problem_order), *problems])
-    return Program(title=title, sessions=tuple(sessions), path=doc.path)
+    return Program(
+        title=title,
+        sessions=tuple(sessions),
+        path=doc.path,
+        weeks=weeks,
+        deload_every=deload_every,
+    )
 
 
 def load(path: Path, library: Library | None = None) -> Session | Program:

@@ -17,6 +17,7 @@ from .errors import AudioError, InputError, Problem
 from .library import load_library
 from .model import Program, Session, SpeechSettings
 from .parse import load, load_session
+from .progression import program_weeks, session_at_week, week_title
 from .wording import Wording, load_wording
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ class ExportRequest:
     library: Path | None = None
     speech: SpeechSettings = field(default_factory=SpeechSettings)
     sounds: Mapping[str, Path] = field(default_factory=dict)
+    week: int | None = None  # one week of a progressing program; None: every week
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -171,9 +173,10 @@ def export_file(
                 raise InputError([Problem("(command line)", None, "--cues",
                                           "takes a session file, not a program")])  # fmt: skip
             tracks = []
-            for session in loaded.sessions:
+            for label, session in program_weeks(loaded, request.week):
                 script, clips = heard(session)
-                tracks.append(ProgramTrack(script, clips, Tags(session.title, loaded.title)))
+                tags = Tags(week_title(session), loaded.title)
+                tracks.append(ProgramTrack(script, clips, tags, label))
             folder = request.output or Path(path.stem)
             written = export_program(tracks, sounds, folder, loaded.title, options, render_progress)
             if request.lrc:
@@ -181,8 +184,9 @@ def export_file(
                     _write_text(audio.with_suffix(".lrc"), to_lrc(track.script))
             return written
         out = request.output or Path(path.stem + ".mp3")
-        script, clips = heard(loaded)
-        tags = Tags(loaded.title, loaded.title, track=1, track_total=1)
+        session = loaded if request.week is None else session_at_week(loaded, request.week)
+        script, clips = heard(session)
+        tags = Tags(week_title(session), loaded.title, track=1, track_total=1)
         render(script, clips, sounds, out, options, tags, render_progress)
         written = [out]
         if request.cues is not None:

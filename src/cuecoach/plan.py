@@ -1,0 +1,60 @@
+"""The week-by-week table of a progressing program (`cuecoach plan`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .errors import InputError, Problem
+from .model import Exercise, Program, Session, WorkKind
+from .progression import session_at_week
+
+
+def amount_text(exercise: Exercise) -> str:
+    """Sets x amount as people write it: "3x12", "3x10/side", "3x30s", "3x40m"."""
+    if exercise.kind is WorkKind.REPS:
+        amount = f"{exercise.reps}"
+    elif exercise.kind is WorkKind.TIME:
+        assert exercise.time_ms is not None
+        amount = f"{exercise.time_ms / 1000:g}s"
+    else:
+        amount = f"{exercise.distance_m:g}m"
+    return f"{exercise.sets}x{amount}{'/side' if exercise.per_side else ''}"
+
+
+def clock(ms: int) -> str:
+    """A session length as m:ss (h:mm:ss past the hour)."""
+    minutes, secs = divmod(round(ms / 1000), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def plan_text(program: Program, length_ms: Callable[[Session], int]) -> str:
+    """One table per session: an exercise a row, a week a column, and each
+    week's session length (`length_ms` of the session in that week) at the foot."""
+    if program.weeks is None:
+        file = str(program.path) if program.path is not None else "(program)"
+        raise InputError(
+            [Problem(file, None, "weeks", 'no "weeks = N": the program does not progress')]
+        )
+    weeks = range(1, program.weeks + 1)
+    deload = f", deload every {program.deload_every} weeks" if program.deload_every else ""
+    out = [f"{program.title}: {program.weeks} weeks{deload}"]
+    for session in program.sessions:
+        by_week = [session_at_week(session, w, program.deload_every) for w in weeks]
+        heads = [f"W{s.week}{'*' if s.deload else ''}" for s in by_week]
+        rows = [
+            [e.name, *(amount_text(s.exercises[i]) for s in by_week)]
+            for i, e in enumerate(session.exercises)
+        ]
+        rows.append(["length", *(clock(length_ms(s)) for s in by_week)])
+        table = [["", *heads], *rows]
+        widths = [max(len(row[c]) for row in table) for c in range(len(table[0]))]
+        out.append("")
+        out.append(session.title)
+        for row in table:
+            cells = [row[0].ljust(widths[0])]
+            cells += [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+            out.append("  ".join(cells).rstrip())
+    if program.deload_every:
+        out += ["", "* deload week: half the sets"]
+    return "\n".join(out) + "\n"
