@@ -432,6 +432,70 @@ def plan(program: Path, library: Path | None) -> None:
     click.echo(plan_text(loaded, lengths), nl=False)
 
 
+@cli.command("import")
+@click.argument("notes", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+    help="Folder for the session files and the program (default: here).",
+)  # fmt: skip
+@library_option
+def import_command(notes: Path, output: Path, library: Path | None) -> None:
+    """Turn workout NOTES (plain text) into session files and a program.
+
+    Headings start sessions; lines like "Push-Ups – 3×12", "Side Plank –
+    3×30s/side" or "Farmer's Carry (40m) – 3×1" are exercises. Lines it
+    cannot read are listed with their line numbers.
+    """
+    from .library import load_library
+    from .notes import program_toml, read_notes, session_toml, slug
+    from .starter import write_new_files
+
+    try:
+        text = notes.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise CuecoachError(f"cannot read {notes}: {err}") from err
+    read = read_notes(text, load_library(library))
+    for number, line, why in read.unread:
+        click.echo(f"warning: {notes}:{number}: not read: {line!r}: {why}", err=True)
+    for session in read.sessions:
+        for ex in session.exercises:
+            if ex.closest is not None:
+                hint = f"; closest: {', '.join(ex.closest)}" if ex.closest else ""
+                click.echo(
+                    f'warning: {notes}:{ex.line}: "{ex.name}" is not in the exercise library{hint}',
+                    err=True,
+                )
+    if not read.sessions:
+        raise CuecoachError(f"{notes}: no exercises found (like “Push-Ups – 3×12”)")
+    files: dict[str, str] = {}
+    for i, session in enumerate(read.sessions, 1):
+        files[f"{i:02d}-{slug(session.title)}.toml"] = session_toml(session, notes.name)
+    title = read.title or notes.stem.replace("-", " ").replace("_", " ").title()
+    files[f"{slug(notes.stem)}-program.toml"] = program_toml(title, list(files), notes.name)
+    for path in write_new_files(output, files):
+        click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("name", default="my-session")
+@click.option("--program", is_flag=True, help="A program NAME.toml with two sessions.")
+@click.option("--sample", metavar="SAMPLE", help="A shipped sample instead: day1, day2, week ...")
+def init(name: str, program: bool, sample: str | None) -> None:
+    """Write a commented starter session NAME.toml here (never over a file).
+
+    --program writes a program and two sessions; --sample writes one of the
+    sessions that ship with cuecoach (a program with its sessions).
+    """
+    from .starter import sample_files, starter_program, starter_session, write_new_files
+
+    if sample is not None:
+        files = sample_files(sample)
+    else:
+        files = starter_program(name) if program else starter_session(name)
+    for path in write_new_files(Path("."), files):
+        click.echo(f"wrote {path}")
+
+
 @cli.command("log")
 @click.option("--csv", "as_csv", is_flag=True, help="Export every logged set as CSV.")
 @click.option("-n", "--limit", type=click.IntRange(1), default=20, show_default=True)

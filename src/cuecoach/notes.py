@@ -1,0 +1,148 @@
+"""Workout notes as people write them -> session and program TOML (`cuecoach import`).
+
+Pure: text in, file texts out. A heading starts a session; a line like
+``Push-Ups – 3×12`` (separators ``-`` ``–`` ``—`` ``:``, and ``x`` ``X`` ``×``)
+is an exercise; a distance in brackets after the name (``Farmer's Carry
+(40m) – 3×1``) is the distance of each carry. Lines that are neither are
+listed with their line numbers, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from . import units
+from .library import Library
+
+_BULLET = re.compile(r"^\s*(?:[•*·▪◦‣-]|\d+[.)])\s+")
+# NAME, a separator with space before it (or a colon), then SETS x AMOUNT.
+_EXERCISE = re.compile(
+    r"^(?P<name>.+?)\s*(?:\s[-–—]|:)\s*(?P<amount>\d+\s*(?:[x×]|sets?\s+of)\s*\S.*)$",
+    re.IGNORECASE,
+)
+_SETS_OF = re.compile(r"^(\d+)\s*sets?\s+of\s*", re.IGNORECASE)
+_DISTANCE_IN_NAME = re.compile(r"\s*\((?P<distance>\d+(?:\.\d+)?\s*k?m)\)\s*$", re.IGNORECASE)
+MAX_HEADING = 80
+
+
+@dataclass(frozen=True)
+class NoteExercise:
+    """One exercise line, read."""
+
+    name: str  # as written: the library finds it by its name or an alias
+    do: str  # the shorthand for `do`, like "3x10/side" or "3x40m"
+    line: int
+    closest: tuple[str, ...] | None = None  # library names like it, when it is not in the library
+
+
+@dataclass(frozen=True)
+class NoteSession:
+    """A heading and the exercises under it."""
+
+    title: str
+    exercises: tuple[NoteExercise, ...]
+
+
+@dataclass(frozen=True)
+class Notes:
+    """What a notes file says: sessions, a program title, and the lines not understood."""
+
+    title: str | None
+    sessions: tuple[NoteSession, ...]
+    unread: tuple[tuple[int, str, str], ...]  # (line number, text, why)
+
+
+def _exercise(text: str, line: int, library: Library) -> NoteExercise | str:
+    """An exercise line read, or why it cannot be read."""
+    m = _EXERCISE.match(text)
+    if m is None:
+        return "expected NAME – SETS×AMOUNT, like “Push-Ups – 3×12”"
+    name = m["name"].strip().replace("’", "'")
+    amount = _SETS_OF.sub(r"\1x", m["amount"].strip()).replace("×", "x").replace("X", "x")
+    amount = re.sub(r"\s*x\s*", "x", amount, count=1)
+    if d := _DISTANCE_IN_NAME.search(name):
+        # "Farmer's Carry (40m) – 3×1": one carry of 40 m per set.
+        name = name[: d.start()]
+        sets, _, rest = amount.partition("x")
+        side = re.fullmatch(r"1\s*(/\s*(?:side|leg|arm)s?)?", rest)
+        if side is None:
+            return f'a distance in the name takes 1 per set, like "3×1", not "{rest}"'
+        amount = f"{sets}x{d['distance'].replace(' ', '')}{side[1] or ''}"
+    try:
+        units.parse_do(amount)
+    except units.UnitError as exc:
+        return str(exc)
+    closest = None if library.find(name) is not None else library.suggest(name)
+    return NoteExercise(name, amount, line, closest)
+
+
+def _is_heading(text: str) -> bool:
+    return len(text) <= MAX_HEADING and not text.endswith((".", ",", ";"))
+
+
+def read_notes(text: str, library: Library) -> Notes:
+    """Sessions from workout notes; see the module docstring."""
+    title: str | None = None
+    heading: str | None = None
+    sessions: list[NoteSession] = []
+    current: list[NoteExercise] = []
+    unread: list[tuple[int, str, str]] = []
+
+    def close() -> None:
+        if current:
+            sessions.append(NoteSession(heading or f"Session {len(sessions) + 1}", tuple(current)))
+            current.clear()
+
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        bullet = _BULLET.match(raw)
+        body = line[bullet.end() - (len(raw) - len(raw.lstrip())) :] if bullet else line
+        read = _exercise(body.strip(), number, library)
+        if isinstance(read, NoteExercise):
+            current.append(read)
+        elif bullet is None and _is_heading(body):
+            close()
+            if heading is not None and title is None and not sessions:
+                title = heading  # a heading with no exercises under it names the program
+            heading = body.rstrip(":").strip()
+        else:
+            unread.append((number, line, read))
+    close()
+    return Notes(title, tuple(sessions), tuple(unread))
+
+
+def _string(text: str) -> str:
+    # A JSON string is a valid TOML basic string: same quotes and escapes.
+    return json.dumps(text, ensure_ascii=False)
+
+
+def session_toml(session: NoteSession, source: str) -> str:
+    """A session file for `session`, saying where it came from."""
+    out = [f"# Imported from {source} by `cuecoach import`; edit freely.", ""]
+    out.append(f"title = {_string(session.title)}")
+    for exercise in session.exercises:
+        out += ["", "[[exercise]]"]
+        if exercise.closest is not None:
+            known = f"; closest: {', '.join(exercise.closest)}" if exercise.closest else ""
+            out.append(f"# not in the exercise library{known}")
+        out.append(f"name = {_string(exercise.name)}")
+        out.append(f"do = {_string(exercise.do)}")
+    return "\n".join(out) + "\n"
+
+
+def program_toml(title: str, files: list[str], source: str) -> str:
+    """A program file listing the session `files` (names relative to it)."""
+    listed = ", ".join(_string(f) for f in files)
+    return (
+        f"# Imported from {source} by `cuecoach import`.\n"
+        f"title = {_string(title)}\nsessions = [{listed}]\n"
+    )
+
+
+def slug(title: str) -> str:
+    """A file name stem for a title: "Day 1: Upper Body" -> "day-1-upper-body"."""
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "session"
