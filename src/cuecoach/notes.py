@@ -79,7 +79,11 @@ def _exercise(text: str, line: int, library: Library) -> NoteExercise | str:
 
 
 def _is_heading(text: str) -> bool:
-    return len(text) <= MAX_HEADING and not text.endswith((".", ",", ";"))
+    # "Plank - 3 rounds" tried to be an exercise; "Day 1: Upper Body" did not.
+    tried = re.search(r"(?:\s[-–—]|:)\s*\d", text) is not None and not text.lower().startswith(
+        ("day", "week", "session")
+    )
+    return len(text) <= MAX_HEADING and not tried and not text.endswith((".", ",", ";"))
 
 
 def read_notes(text: str, library: Library) -> Notes:

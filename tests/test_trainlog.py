@@ -1,0 +1,117 @@
+"""The training log: migrations, plays written and read back, and a kill mid-write."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import SESSIONS
+from cuecoach.cli import cli
+from cuecoach.parse import load_session
+from cuecoach.progression import session_at_week
+from cuecoach.trainlog import MIGRATIONS, SCHEMA_VERSION, SetOutcome, TrainingLog, next_week
+
+SETS_PER_PLAY = 40
+
+# A child that logs plays as fast as it can until it is killed.
+WRITER = f"""
+import sys
+from pathlib import Path
+from cuecoach.model import Exercise, Session, WorkKind
+from cuecoach.trainlog import SetOutcome, TrainingLog
+
+log = TrainingLog(Path(sys.argv[1]))
+session = Session("Killed", (Exercise("Push-Ups", 3, WorkKind.REPS, reps=10),), week=2)
+sets = [SetOutcome("Push-Ups", n, "done") for n in range(1, {SETS_PER_PLAY} + 1)]
+first = True
+while True:
+    log.finish(log.start(session), sets, paused_ms=0)
+    if first:
+        print("writing", flush=True)
+        first = False
+"""
+
+
+def test_a_log_killed_mid_write_keeps_every_whole_play(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite3"
+    with subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True
+    ) as child:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "writing"
+        time.sleep(0.3)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+
+    log = TrainingLog(path)
+    assert log.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    plays = log.recent()
+    assert len(plays) > 1
+    for play in plays:
+        # A finished play has all its sets; the one killed before finishing has none.
+        assert play.sets_total == (SETS_PER_PLAY if play.ended_at else 0)
+    assert sum(1 for p in plays if p.ended_at is None) <= 1
+    log.close()
+
+
+def test_an_empty_and_a_previous_version_database_are_migrated(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.sqlite3"
+    sqlite3.connect(empty).close()
+    log = TrainingLog(empty)
+    assert log.conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    log.close()
+
+    old = tmp_path / "v1.sqlite3"
+    conn = sqlite3.connect(old)
+    conn.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+    conn.execute(
+        "INSERT INTO plays (started_at, session, title, week, completed) "
+        "VALUES ('2026-01-05T07:00:00+00:00', '/s/day1.toml', 'Day 1', 3, 1)"
+    )
+    conn.commit()
+    conn.close()
+    log = TrainingLog(old)
+    (play,) = log.recent()
+    assert (play.title, play.week, play.completed, play.sets_total) == ("Day 1", 3, True, 0)
+    assert "Day 1" in log.csv_text()
+    log.close()
+
+
+def test_if_completed_rules_move_on_only_after_a_completed_week(tmp_path: Path) -> None:
+    session = load_session(SESSIONS / "day1-upper-core.toml")
+    log = TrainingLog(tmp_path / "log.sqlite3")
+    assert next_week(session, log) == 1
+    week1 = session_at_week(session, 1)
+    sets = [SetOutcome(e.name, n, "done") for e in week1.exercises for n in range(1, e.sets + 1)]
+    log.finish(log.start(week1), sets, paused_ms=None)
+    assert next_week(session, log) == 2
+    week2 = session_at_week(session, 2)
+    log.finish(log.start(week2), [*sets[:-1], SetOutcome(sets[-1].exercise, 2, "skipped")], None)
+    assert next_week(session, log) == 2
+    log.close()
+
+
+def test_play_records_the_session_and_log_lists_and_exports_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cuecoach.live import VirtualClock, player
+
+    monkeypatch.setattr(player, "RealClock", VirtualClock)  # a whole session in no time
+    runner = CliRunner()
+    session = SESSIONS / "day1-upper-core.toml"
+    played = runner.invoke(cli, ["play", str(session), "--no-audio", "--week", "2"])
+    assert played.exit_code == 0, played.output
+    listed = runner.invoke(cli, ["log"])
+    assert "Day 1 – Upper Body Strength + Core  week 2  17/17 sets  completed" in listed.output
+    exported = runner.invoke(cli, ["log", "--csv"])
+    rows = exported.output.splitlines()
+    assert rows[0].startswith("play,started_at,ended_at,session,title,week,completed")
+    assert len(rows) == 1 + 17
+    assert all(",done," in row for row in rows[1:])
