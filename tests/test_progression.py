@@ -79,7 +79,7 @@ def test_a_deload_week_says_so_first() -> None:
     texts = {
         week: next(
             c.text or ""
-            for c in compile_session(session_at_week(session, week, 4)).cues
+            for c in compile_session(session_at_week(session, week, 4), sound_ms={}).cues
             if c.role == "get_ready"
         )
         for week in (3, 4)

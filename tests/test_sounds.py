@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from cuecoach.errors import AudioError, InputError
-from cuecoach.sounds import SOUND_NAMES, load_sounds, sound_durations
+from cuecoach.soundlengths import SOUND_NAMES
+from cuecoach.sounds import load_sounds, sound_durations
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED_SECONDS = {"start": 0.3, "tick": 0.08, "rest": 0.5, "finish": 1.0}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from cuecoach.model import WorkKind
@@ -75,3 +77,25 @@ def test_do_shorthand(text: str, spec: DoSpec) -> None:
 def test_bad_do_shorthand(text: str) -> None:
     with pytest.raises(UnitError):
         parse_do(text)
+
+
+@pytest.mark.parametrize("parse", [parse_duration, parse_distance, parse_pace])
+def test_integers_too_large_for_a_float_are_refused(parse: Callable[[object], float]) -> None:
+    with pytest.raises(UnitError, match="got an integer of 310 digits"):
+        parse(10**309)
+    assert parse(10**15) == 1e15  # the largest accepted; range checks come later
+
+
+@pytest.mark.parametrize("parse", [parse_duration, parse_distance, parse_pace, parse_do])
+@pytest.mark.parametrize("text", ["1" * 10_000 + "!", "9" * 4_301, "3x" + "9" * 4_301 + ":00"])
+def test_text_too_long_to_be_an_amount_is_refused(
+    parse: Callable[[object], object], text: str
+) -> None:
+    with pytest.raises(UnitError, match=rf"got text of {len(text):,} characters \(at most 100\)"):
+        parse(text)
+
+
+def test_the_longest_accepted_text_still_parses() -> None:
+    hours = "9" * 94
+    assert parse_duration(f"{hours}:00:00") == float(int(hours) * 3600)  # 100 characters
+    assert parse_duration(" " * 200 + "30s") == 30  # surrounding space does not count

@@ -236,4 +236,4 @@ def cue_clip(cue: Cue, clips: Mapping[str, Clip], sounds: Mapping[str, Clip]) ->
 def missing_clip(cue: Cue) -> AudioError:
     """The error for a cue whose clip was never prepared."""
     what = f"speech cue {cue.text!r}" if cue.kind is CueKind.SPEECH else f"sound {cue.sound!r}"
-    return AudioError(f"no audio prepared for the {what} at {cue.at:.3f} s")
+    return AudioError(f"no audio prepared for the {what} at {cue.at_ms / 1000:.3f} s")

@@ -90,15 +90,14 @@ def speech_options(command: F) -> F:
 
 def speech_layer(options: dict[str, Any]) -> SpeechSettings:
     """The speech flags given on the command line, as a settings layer."""
-    from .model import SpeechSettings
-    from .parse import SPEECH_KEYS, speech_settings, validate_speech
+    from .checker import COMMAND_LINE, Checker
+    from .parse import SPEECH_KEYS, validate_speech
 
     given = {k: options.pop(k) for k in SPEECH_KEYS}
-    given = {k: v for k, v in given.items() if v is not None}
-    problems = validate_speech(given)
-    if problems:
-        raise InputError(Problem("(command line)", None, f"--{k}", m) for k, m in problems)
-    return speech_settings(given) if given else SpeechSettings()
+    check = Checker(COMMAND_LINE)
+    settings = validate_speech({k: v for k, v in given.items() if v is not None}, check)
+    check.raise_problems()
+    return settings
 
 
 def sound_overrides(values: tuple[str, ...]) -> dict[str, Path]:
@@ -163,12 +162,6 @@ def cli() -> None:
     """
 
 
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @wording_option
@@ -181,7 +174,8 @@ def check(files: tuple[Path, ...], wording: Path | None, library: Path | None) -
     from .library import load_library
     from .model import Program
     from .parse import load
-    from .pipeline import prepare_session
+    from .pipeline import script_session
+    from .timecode import clock
 
     problems: list[Problem] = []
     for path in files:
@@ -191,11 +185,11 @@ def check(files: tuple[Path, ...], wording: Path | None, library: Path | None) -
             sessions = loaded.sessions if isinstance(loaded, Program) else (loaded,)
             for session in sessions:
                 warn(session.warnings)
-                script = prepare_session(session, wording=wording).script
+                script = script_session(session, wording=wording).script
                 count = len(session.exercises)
                 click.echo(
                     f"ok: {session.path}: {session.title} — {count} "
-                    f"exercise{'s' if count != 1 else ''}, {_clock(script.duration)}"
+                    f"exercise{'s' if count != 1 else ''}, {clock(script.duration_ms)}"
                 )
         except InputError as exc:
             problems.extend(exc.problems)
@@ -239,18 +233,21 @@ def script(
     Durations are estimated from the text unless --measured is given.
     """
     from .cuescript import WRITERS
-    from .pipeline import prepare_session
+    from .pipeline import Scripted, hear_session, script_session
 
-    prepared = prepare_session(
-        session_at(file, week, library),
-        wording=wording,
-        speech=speech_layer(speech),
-        speak=measured,
-        sounds=sound_overrides(sounds),
-        progress=ProgressBar("Preparing speech", on_terminal()),
-    )
-    warn(prepared.session.warnings)
-    click.echo(WRITERS[fmt](prepared.script), nl=False)
+    layer = speech_layer(speech)
+    overrides = sound_overrides(sounds)
+    session = session_at(file, week, library)
+    result: Scripted
+    if measured:
+        progress = ProgressBar("Preparing speech", on_terminal())
+        result = hear_session(
+            session, wording=wording, speech=layer, sounds=overrides, progress=progress
+        )
+    else:
+        result = script_session(session, wording=wording, speech=layer)
+    warn(session.warnings)
+    click.echo(WRITERS[fmt](result.script), nl=False)
 
 
 @cli.command()
@@ -280,7 +277,7 @@ def play(
     """
     from .live import EndReason, MiniaudioOutput, TextOutput
     from .live import play as play_live
-    from .pipeline import prepare_session
+    from .pipeline import hear_session, script_session
     from .sounds import load_sounds
     from .trainlog import TrainingLog, set_outcomes
 
@@ -288,20 +285,20 @@ def play(
     overrides = sound_overrides(sounds)
     # Open the device first: a machine without sound fails before any speech work.
     output = TextOutput() if no_audio else MiniaudioOutput()
-    prepared = prepare_session(
-        session_at(file, week, library),
-        wording=wording,
-        speech=layer,
-        speak=not no_audio,
-        sounds=overrides,
-        progress=ProgressBar("Preparing speech", on_terminal()),
-    )
-    warn(prepared.session.warnings)
-    script = prepared.script
-    clips = prepared.speech_clips() if prepared.speaker else {}
+    session = session_at(file, week, library)
+    clips = {}
+    if no_audio:
+        script = script_session(session, wording=wording, speech=layer).script
+    else:
+        progress = ProgressBar("Preparing speech", on_terminal())
+        heard = hear_session(
+            session, wording=wording, speech=layer, sounds=overrides, progress=progress
+        )
+        script, clips = heard.script, heard.speech_clips()
+    warn(session.warnings)
     sound_clips = {} if no_audio else load_sounds(output.sample_rate, overrides)
     log = TrainingLog()
-    play_id = log.start(prepared.session)
+    play_id = log.start(session)
     result = play_live(script, clips, sound_clips, output)
     # Paused time waits for the live player to report it (PlayResult).
     log.finish(play_id, set_outcomes(script, result), paused_ms=None)
@@ -370,7 +367,7 @@ def export(
     lyrics. A program becomes a folder of numbered MP3s plus a playlist; a
     program with `weeks` gets every week (W1-01, W2-01 ...) unless --week.
     """
-    from .pipeline import ExportRequest, export_file
+    from .export.run import ExportRequest, export_file
 
     request = ExportRequest(
         output=output,
@@ -404,7 +401,7 @@ def session_at(file: Path, week: int | None, library: Path | None) -> Session:
     from .parse import load_session
     from .progression import needs_log, session_at_week
 
-    session = load_session(file, load_library(library) if library is not None else None)
+    session = load_session(file, load_library(library))
     if week is None and needs_log(session):
         from .trainlog import next_week
 
@@ -421,15 +418,13 @@ def plan(program: Path, library: Path | None) -> None:
     from .library import load_library
     from .model import Program
     from .parse import load
-    from .pipeline import prepare_session
+    from .pipeline import script_session
     from .plan import plan_text
 
-    loaded = load(program, load_library(library) if library is not None else None)
+    loaded = load(program, load_library(library))
     if not isinstance(loaded, Program):
         raise InputError([Problem(str(program), None, "sessions", "is a session; give a program")])
-    # Seconds until the cue script's times become integer milliseconds.
-    lengths = lambda s: round(prepare_session(s).script.duration * 1000)  # noqa: E731
-    click.echo(plan_text(loaded, lengths), nl=False)
+    click.echo(plan_text(loaded, lambda s: script_session(s).script.duration_ms), nl=False)
 
 
 @cli.command("import")

@@ -219,7 +219,7 @@ def next_week(session: Session, log: TrainingLog | None = None) -> int:
     return week_allowed(last.week or 1, last.completed, None)
 
 
-JUMP_SECONDS = 0.5  # the timeline moving this much further than the output did: a skip ("n")
+JUMP_MS = 500  # the timeline moving this much further than the output did: a skip ("n")
 
 
 def set_outcomes(script: CueScript, result: PlayResult) -> list[SetOutcome]:
@@ -229,12 +229,13 @@ def set_outcomes(script: CueScript, result: PlayResult) -> list[SetOutcome]:
     forward, or by the play ending inside it, ended early; else it was done.
     """
     rate = result.sample_rate
-    heard = [(o.timeline_sample / rate, o.frame / rate) for o in result.onsets]
-    spans: dict[tuple[str, int], tuple[float, float]] = {}
+    heard = [(o.timeline_sample * 1000 // rate, o.frame * 1000 // rate) for o in result.onsets]
+    reached_ms = round(result.position * 1000)
+    spans: dict[tuple[str, int], tuple[int, int]] = {}
     for seg in script.segments:
         if seg.kind is SegmentKind.WORK and seg.exercise is not None and seg.set is not None:
-            start, _ = spans.get((seg.exercise, seg.set), (seg.start, seg.end))
-            spans[(seg.exercise, seg.set)] = (start, seg.end)
+            start, _ = spans.get((seg.exercise, seg.set), (seg.start_ms, seg.end_ms))
+            spans[(seg.exercise, seg.set)] = (start, seg.end_ms)
     out: list[SetOutcome] = []
     for (exercise, number), (start, end) in spans.items():
         inside = [i for i, (at, _) in enumerate(heard) if start <= at < end]
@@ -242,9 +243,9 @@ def set_outcomes(script: CueScript, result: PlayResult) -> list[SetOutcome]:
             outcome = "skipped"
         elif inside[-1] + 1 < len(heard):
             (at, frame), (next_at, next_frame) = heard[inside[-1]], heard[inside[-1] + 1]
-            jumped = (next_at - at) - (next_frame - frame) > JUMP_SECONDS and next_at >= end
+            jumped = (next_at - at) - (next_frame - frame) > JUMP_MS and next_at >= end
             outcome = "ended early" if jumped else "done"
         else:
-            outcome = "ended early" if result.position < end else "done"
+            outcome = "ended early" if reached_ms < end else "done"
         out.append(SetOutcome(exercise, number, outcome))
     return out

@@ -37,6 +37,9 @@ _SECONDS_PER_UNIT = {
 }
 _METRES_PER_UNIT = {"m": 1, "km": 1000}
 _DURATION_PART = re.compile(rf"({_NUMBER})\s*([a-z]+)")
+# The whole of "1min 30s": checked before the parts are read, so text that is
+# not a duration fails in one pass instead of one scan per character.
+_DURATION_PARTS = re.compile(rf"(?:{_NUMBER}\s*[a-z]+\s*)+")
 _CLOCK = re.compile(r"(?:(\d+):)?(\d+):([0-5]\d)(?:\.(\d+))?")
 _DISTANCE = re.compile(rf"({_NUMBER})\s*(m|km)")
 _PACE = re.compile(rf"({_NUMBER})\s*(m/s|km/h)")
@@ -50,6 +53,29 @@ DURATION_HELP = 'a duration like "30s", "1min30s", "90s" or "1:30"'
 DISTANCE_HELP = 'a distance like "40m" or "1.5km"'
 PACE_HELP = 'a pace like "1m/s" or "4km/h"'
 DO_HELP = 'a shorthand like "3x12", "3x10/side", "3x30s", "3x40m" or "3x20 taps"'
+MAX_TEXT = 100  # characters in one written amount: far beyond any real one
+MAX_NUMBER = 10**15  # a bare number beyond this is no amount (and no longer exact as a float)
+
+
+def _text(value: str, help_: str) -> str:
+    """`value` stripped, refused when too long to be an amount.
+
+    The limit keeps every parse here short whatever the input, and keeps
+    Python's int() from refusing thousands of digits with its own error.
+    """
+    text = value.strip()
+    if len(text) > MAX_TEXT:
+        raise UnitError(
+            f"expected {help_}, got text of {len(text):,} characters (at most {MAX_TEXT})"
+        )
+    return text
+
+
+def _number(value: int | float, help_: str) -> float:
+    """A TOML number as a float; an integer too large for one is refused, not an OverflowError."""
+    if isinstance(value, int) and abs(value) > MAX_NUMBER:
+        raise UnitError(f"expected {help_}, got an integer of {len(str(abs(value))):,} digits")
+    return float(value)
 
 
 def _describe(value: object) -> str:
@@ -68,23 +94,26 @@ def parse_duration(value: object) -> float:
     """
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise UnitError(f"expected {DURATION_HELP}, got {_describe(value)}")
-    seconds = float(value) if isinstance(value, int | float) else _duration_from_text(value)
+    seconds = (
+        _number(value, DURATION_HELP)
+        if isinstance(value, int | float)
+        else _duration_from_text(value)
+    )
     if math.isnan(seconds) or seconds < 0:  # NaN or negative
         raise UnitError(f"expected {DURATION_HELP} of 0 or more, got {_describe(value)}")
     return seconds
 
 
 def _duration_from_text(value: str) -> float:
-    text = value.strip().lower()
+    text = _text(value, DURATION_HELP).lower()
     if re.fullmatch(_NUMBER, text):
         return float(text)
     if m := _CLOCK.fullmatch(text):
         hours, minutes, secs, frac = m.groups()
         return int(hours or 0) * 3600 + int(minutes) * 60 + int(secs) + float(f"0.{frac or 0}")
-    parts = _DURATION_PART.findall(text)
-    if parts and _DURATION_PART.sub("", text).strip() == "":
+    if _DURATION_PARTS.fullmatch(text):
         total = 0.0
-        for number, unit in parts:
+        for number, unit in _DURATION_PART.findall(text):
             if unit == "m":
                 raise UnitError(
                     f'"{value}": "m" means metres; for minutes write '
@@ -102,9 +131,9 @@ def parse_distance(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise UnitError(f"expected {DISTANCE_HELP}, got {_describe(value)}")
     if isinstance(value, int | float):
-        metres = float(value)
+        metres = _number(value, DISTANCE_HELP)
     else:
-        text = value.strip().lower()
+        text = _text(value, DISTANCE_HELP).lower()
         if re.fullmatch(_NUMBER, text):
             metres = float(text)
         elif m := _DISTANCE.fullmatch(text):
@@ -121,9 +150,9 @@ def parse_pace(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise UnitError(f"expected {PACE_HELP}, got {_describe(value)}")
     if isinstance(value, int | float):
-        pace = float(value)
+        pace = _number(value, PACE_HELP)
     else:
-        text = value.strip().lower().replace(" ", "")
+        text = _text(value, PACE_HELP).lower().replace(" ", "")
         if re.fullmatch(_NUMBER, text):
             pace = float(text)
         elif m := _PACE.fullmatch(text):
@@ -153,7 +182,7 @@ def parse_do(value: object) -> DoSpec:
     ``"3x30s/side"``, ``"3x40m"``, ``"3x20 taps"``, ``"3x8/leg"``, ``"2x1:30"``."""
     if not isinstance(value, str):
         raise UnitError(f"expected {DO_HELP}, got {_describe(value)}")
-    m = _DO.fullmatch(value.strip())
+    m = _DO.fullmatch(_text(value, DO_HELP))
     if m is None:
         raise UnitError(f"expected {DO_HELP}, got {_describe(value)}")
     sets = int(m.group("sets"))

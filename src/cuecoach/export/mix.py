@@ -23,6 +23,7 @@ import numpy.typing as npt
 from ..audio import Clip, Samples, cue_clip, missing_clip, resample
 from ..cuescript import CueScript
 from ..errors import AudioError
+from ..timecode import to_samples
 from .options import ExportOptions
 
 _BLOCK_SECONDS = 1  # one block per second keeps numpy calls large and memory tiny
@@ -86,10 +87,10 @@ def make_plan(
     sounds: Mapping[str, Clip],
     options: ExportOptions,
 ) -> Plan:
-    if script.duration <= 0:
+    if script.duration_ms <= 0:
         raise AudioError(f"cannot export {script.title!r}: the script has no duration")
     rate = options.sample_rate
-    total = round(script.duration * rate)
+    total = to_samples(script.duration_ms, rate)
     sources: dict[Key, Clip] = {}
     placements: list[_Placement] = []
     for cue in script.cues:
@@ -99,7 +100,7 @@ def make_plan(
         key: Key = (cue.kind.value, cue.text or cue.sound or "")
         sources[key] = clip
         length = round(len(clip.samples) * rate / clip.sample_rate)
-        start = round(cue.at * rate)
+        start = to_samples(cue.at_ms, rate)
         if length and start < total:
             placements.append(_Placement(start, length, key))
     placements.sort(key=lambda p: p.start)

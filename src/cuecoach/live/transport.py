@@ -22,6 +22,7 @@ import numpy as np
 
 from ..audio import Clip, Samples, cue_clip, missing_clip, resample
 from ..cuescript import Cue, CueKind, CueScript, Segment
+from ..timecode import to_samples
 from .clock import Clock
 
 # Pause and resume ramp the level over this long so that stopping or
@@ -39,7 +40,7 @@ class CueOnset:
     """When a cue's first sample went out.
 
     `timeline_sample` is where the cue sits on the script's timeline
-    (`round(cue.at * sample_rate)`); `frame` is the index of the output frame
+    (`to_samples(cue.at_ms, sample_rate)`); `frame` is the index of the output frame
     that carried it, which differs after pauses and jumps. `handed_at` is the
     clock time of the pull that carried it plus the sample's offset in that
     buffer: the moment the device is due to play it, less the device latency.
@@ -90,21 +91,21 @@ def prepare_events(
                 cached = resample(clip, sample_rate).samples
                 converted[id(clip)] = cached
             samples = cached
-        events.append(Placement(round(cue.at * sample_rate), samples, index, cue))
+        events.append(Placement(to_samples(cue.at_ms, sample_rate), samples, index, cue))
     events.sort(key=lambda e: (e.onset, e.cue_index))
     return events
 
 
-def segment_entries(script: CueScript) -> list[float]:
-    """Where playing each segment starts: its start, or the countdown just before it."""
-    entries: list[float] = []
+def segment_entries(script: CueScript) -> list[int]:
+    """Where playing each segment starts (ms): its start, or the countdown just before it."""
+    entries: list[int] = []
     for index, segment in enumerate(script.segments):
-        floor = script.segments[index - 1].start if index else segment.start
-        entry = segment.start
-        for cue in reversed([c for c in script.cues if floor <= c.at < segment.start]):
+        floor = script.segments[index - 1].start_ms if index else segment.start_ms
+        entry = segment.start_ms
+        for cue in reversed([c for c in script.cues if floor <= c.at_ms < segment.start_ms]):
             if cue.role != COUNTDOWN_ROLE:
                 break
-            entry = cue.at
+            entry = cue.at_ms
         entries.append(entry)
     return entries
 
@@ -130,10 +131,10 @@ class Transport:
         self._onsets = [e.onset for e in events]
         self._longest = max((len(e.samples) for e in events), default=0)
         self._clock = clock
-        self._starts = [round(s.start * sample_rate) for s in script.segments]
-        self._entries = [round(t * sample_rate) for t in segment_entries(script)]
+        self._starts = [to_samples(s.start_ms, sample_rate) for s in script.segments]
+        self._entries = [to_samples(t, sample_rate) for t in segment_entries(script)]
         last_clip_end = max((e.onset + len(e.samples) for e in events), default=0)
-        self.end_sample = max(round(script.duration * sample_rate), last_clip_end)
+        self.end_sample = max(to_samples(script.duration_ms, sample_rate), last_clip_end)
         self._fade = max(1, round(FADE_SECONDS * sample_rate))
 
         self._lock = threading.Lock()
