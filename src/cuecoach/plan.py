@@ -5,20 +5,35 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .errors import InputError, Problem
-from .model import Exercise, Program, Session, WorkKind
+from .model import Exercise, Load, Program, Session, WorkKind
 from .progression import session_at_week
 
 
 def amount_text(exercise: Exercise) -> str:
-    """Sets x amount as people write it: "3x12", "3x10/side", "3x30s", "3x40m"."""
-    if exercise.kind is WorkKind.REPS:
+    """Sets x amount as people write it, and the load: "3x12", "3x8/leg @ 12kg",
+    "3x30s", "3x40m", "3xAMRAP"."""
+    if exercise.amrap:
+        amount = "AMRAP"
+    elif exercise.kind is WorkKind.REPS:
         amount = f"{exercise.reps}"
     elif exercise.kind is WorkKind.TIME:
         assert exercise.time_ms is not None
         amount = f"{exercise.time_ms / 1000:g}s"
     else:
         amount = f"{exercise.distance_m:g}m"
-    return f"{exercise.sets}x{amount}{'/side' if exercise.per_side else ''}"
+    side = f"/{exercise.side_label}" if exercise.per_side else ""
+    loads = list(dict.fromkeys(load_text(x) for x in exercise.load))
+    at = f" @ {'/'.join(loads)}" if loads else ""
+    return f"{exercise.sets}x{amount}{side}{at}"
+
+
+def load_text(load: Load) -> str:
+    """One set's load as written: "12kg", "25lb", "bodyweight", "RPE 8"."""
+    if load.amount is None:
+        return load.unit
+    if load.unit == "rpe":
+        return f"RPE {load.amount:g}"
+    return f"{load.amount:g}{load.unit}"
 
 
 def clock(ms: int) -> str:

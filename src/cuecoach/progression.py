@@ -135,8 +135,12 @@ def rule_problem(rule: Rule, exercise: Exercise) -> str | None:
     what = rule.step.what
     if what in ("reps", "time", "distance") and _KINDS[exercise.kind] != what:
         return f"adds {what}, but {exercise.name} is measured in {_KINDS[exercise.kind]}"
-    if what == "load":
-        return f"adds load, but {exercise.name} has no load to add to"
+    if what == "reps" and exercise.amrap:
+        return f"adds reps, but {exercise.name} is as many reps as you can"
+    loads = exercise.load
+    if what == "load" and not (loads and all(x.unit == rule.step.unit for x in loads)):
+        unit = rule.step.unit
+        return f"adds {unit}, but {exercise.name} has no load in {unit} to add to"
     start = _amount(exercise, what)
     if rule.up_to is not None and start > rule.up_to:
         return f"starts at {_shown(what, start)}, above its cap of {_shown(what, rule.up_to)}"
@@ -152,6 +156,8 @@ def _amount(exercise: Exercise, what: str) -> float:
         return exercise.reps or 0
     if what == "time":
         return exercise.time_ms or 0
+    if what == "load":
+        return max(load.amount or 0.0 for load in exercise.load)
     return exercise.distance_m or 0.0
 
 
@@ -160,6 +166,8 @@ def _shown(what: str, value: float) -> str:
         return f"{value / 1000:g}s"
     if what == "distance":
         return f"{value:g}m"
+    if what == "load":
+        return f"{value:g} (heaviest set)"
     return f"{value:g} {what}"
 
 
@@ -188,12 +196,26 @@ def progressed(exercise: Exercise, rule: Rule, weeks: int) -> Exercise:
             sets = min(sets + rule.then, rule.max_sets)
             amount = start
     if what == "sets":
-        return dataclasses.replace(exercise, sets=round(amount))
+        return with_sets(exercise, round(amount))
+    out = with_sets(exercise, sets)
     if what == "reps":
-        return dataclasses.replace(exercise, sets=sets, reps=round(amount))
+        return dataclasses.replace(out, reps=round(amount))
     if what == "time":
-        return dataclasses.replace(exercise, sets=sets, time_ms=round(amount))
-    return dataclasses.replace(exercise, sets=sets, distance_m=round(amount, 3))
+        return dataclasses.replace(out, time_ms=round(amount))
+    if what == "load":
+        # Every set's load moves by the same amount (a pyramid keeps its shape).
+        added = amount - start
+        loads = tuple(dataclasses.replace(x, amount=(x.amount or 0) + added) for x in out.load)
+        return dataclasses.replace(out, load=loads)
+    return dataclasses.replace(out, distance_m=round(amount, 3))
+
+
+def with_sets(exercise: Exercise, sets: int) -> Exercise:
+    """`exercise` with `sets` sets; its per-set loads follow (an added set repeats the last)."""
+    loads = exercise.load
+    if loads:
+        loads = loads[:sets] + (loads[-1],) * (sets - len(loads))
+    return dataclasses.replace(exercise, sets=sets, load=loads)
 
 
 def exercise_at_week(exercise: Exercise, week: int, deload_every: int | None = None) -> Exercise:
@@ -203,7 +225,7 @@ def exercise_at_week(exercise: Exercise, week: int, deload_every: int | None = N
         counted = training_weeks_before(week, deload_every)
         out = progressed(exercise, parse_rule(exercise.progress), counted)
     if is_deload(week, deload_every):
-        out = dataclasses.replace(out, sets=math.ceil(out.sets / 2))
+        out = with_sets(out, math.ceil(out.sets / 2))
     return out
 
 
