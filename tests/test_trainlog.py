@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import signal
 import sqlite3
 import subprocess
@@ -14,9 +15,19 @@ from click.testing import CliRunner
 
 from conftest import SESSIONS
 from cuecoach.cli import cli
+from cuecoach.live import LineDisplay
 from cuecoach.parse import load_session
 from cuecoach.progression import session_at_week
-from cuecoach.trainlog import MIGRATIONS, SCHEMA_VERSION, SetOutcome, TrainingLog, next_week
+from cuecoach.trainlog import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    SetOutcome,
+    TrainingLog,
+    next_week,
+    set_outcomes,
+    with_amrap_counts,
+)
+from test_live import ScriptedKeys
 
 SETS_PER_PLAY = 40
 
@@ -115,3 +126,52 @@ def test_play_records_the_session_and_log_lists_and_exports_it(
     assert rows[0].startswith("play,started_at,ended_at,session,title,week,completed")
     assert len(rows) == 1 + 17
     assert all(",done," in row for row in rows[1:])
+
+
+def test_amrap_counts_typed_at_the_end_are_logged(tmp_path: Path) -> None:
+    session = load_session(SESSIONS / "day1-upper-core.toml")
+    sets = [SetOutcome("Push-Ups", n, "done") for n in (1, 2, 3)]
+    sets.append(SetOutcome("Russian Twists", 1, "done"))
+    answers = iter(["14", "", "lots"])
+    asked: list[str] = []
+
+    def ask(question: str) -> str:
+        asked.append(question)
+        return next(answers)
+
+    counted = with_amrap_counts(sets, ["Push-Ups"], ask)
+    assert asked[0] == "Push-Ups, set 1: how many reps? (Enter to skip)"
+    assert [s.amrap_count for s in counted] == [14, None, None, None]
+    log = TrainingLog(tmp_path / "log.sqlite3")
+    log.finish(log.start(session), counted, paused_ms=None)
+    assert ",Push-Ups,1,done,14" in log.csv_text()
+    log.close()
+
+
+@pytest.mark.parametrize(
+    ("presses", "outcomes"),
+    [
+        ([], ["done", "done", "done"]),
+        ([(15.0, "n")], ["ended early", "done", "done"]),
+        ([(30.0, "n"), (30.5, "n")], ["done", "skipped", "done"]),
+        ([(50.0, "q")], ["done", "ended early", "skipped"]),
+    ],
+)
+def test_set_outcomes_follow_the_keys_pressed(
+    presses: list[tuple[float, str]], outcomes: list[str], tmp_path: Path
+) -> None:
+    from cuecoach.live import TextOutput, VirtualClock, play
+    from cuecoach.pipeline import script_session
+
+    path = tmp_path / "s.toml"
+    path.write_text(
+        '[defaults]\nlead_in = "10s"\n[[exercise]]\nname = "Push-Ups"\ndo = "3x5"\nrest = "20s"\n',
+        encoding="utf-8",
+    )
+    script = script_session(load_session(path)).script
+    clock = VirtualClock()
+    result = play(
+        script, {}, {}, TextOutput(), clock=clock, keys=ScriptedKeys(clock, presses),
+        display=LineDisplay(io.StringIO()),
+    )  # fmt: skip
+    assert [s.outcome for s in set_outcomes(script, result)] == outcomes

@@ -279,7 +279,7 @@ def play(
     from .live import play as play_live
     from .pipeline import hear_session, script_session
     from .sounds import load_sounds
-    from .trainlog import TrainingLog, set_outcomes
+    from .trainlog import TrainingLog, set_outcomes, with_amrap_counts
 
     layer = speech_layer(speech)
     overrides = sound_overrides(sounds)
@@ -300,8 +300,14 @@ def play(
     log = TrainingLog()
     play_id = log.start(session)
     result = play_live(script, clips, sound_clips, output)
+    sets = set_outcomes(script, result)
+    amrap = [e.name for e in session.exercises if e.amrap]
+    if amrap and sys.stdin.isatty():
+        sets = with_amrap_counts(
+            sets, amrap, lambda q: click.prompt(q, default="", show_default=False)
+        )
     # Paused time waits for the live player to report it (PlayResult).
-    log.finish(play_id, set_outcomes(script, result), paused_ms=None)
+    log.finish(play_id, sets, paused_ms=None)
     log.close()
     if result.reason is EndReason.INTERRUPTED:
         raise SystemExit(130)

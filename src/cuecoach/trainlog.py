@@ -11,9 +11,10 @@ was before that write.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -248,4 +249,20 @@ def set_outcomes(script: CueScript, result: PlayResult) -> list[SetOutcome]:
         else:
             outcome = "ended early" if reached_ms < end else "done"
         out.append(SetOutcome(exercise, number, outcome))
+    return out
+
+
+def with_amrap_counts(
+    sets: Sequence[SetOutcome], amrap: Iterable[str], ask: Callable[[str], str]
+) -> list[SetOutcome]:
+    """`sets` with the rep count of each as-many-as-you-can set that was done,
+    as the user answers `ask(question)`; a blank or unreadable answer leaves it out."""
+    names = set(amrap)
+    out: list[SetOutcome] = []
+    for s in sets:
+        count = None
+        if s.exercise in names and s.outcome == "done":
+            answer = ask(f"{s.exercise}, set {s.set_number}: how many reps? (Enter to skip)")
+            count = int(answer) if answer.strip().isdigit() else None
+        out.append(dataclasses.replace(s, amrap_count=count))
     return out
