@@ -175,3 +175,19 @@ def test_set_outcomes_follow_the_keys_pressed(
         display=LineDisplay(io.StringIO()),
     )  # fmt: skip
     assert [s.outcome for s in set_outcomes(script, result)] == outcomes
+
+
+def test_a_log_that_cannot_be_written_never_stops_a_workout(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from cuecoach.live import VirtualClock, player
+
+    monkeypatch.setattr(player, "RealClock", VirtualClock)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocker))
+    session = tmp_path / "s.toml"
+    session.write_text('[[exercise]]\nname = "Plank"\ndo = "1x5s"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["play", str(session), "--no-audio"])
+    assert result.exit_code == 0
+    assert "warning: this session is not logged: cannot open the training log" in result.stderr

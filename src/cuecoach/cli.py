@@ -279,7 +279,7 @@ def play(
     from .live import play as play_live
     from .pipeline import hear_session, script_session
     from .sounds import load_sounds
-    from .trainlog import TrainingLog, set_outcomes, with_amrap_counts
+    from .trainlog import LogError, TrainingLog, set_outcomes, with_amrap_counts
 
     layer = speech_layer(speech)
     overrides = sound_overrides(sounds)
@@ -297,18 +297,24 @@ def play(
         script, clips = heard.script, heard.speech_clips()
     warn(session.warnings)
     sound_clips = {} if no_audio else load_sounds(output.sample_rate, overrides)
-    log = TrainingLog()
-    play_id = log.start(session)
+    log: TrainingLog | None = None
+    try:
+        log = TrainingLog()
+        play_id = log.start(session)
+    except LogError as exc:  # a log that cannot be written never stops a workout
+        click.echo(f"warning: this session is not logged: {exc}", err=True)
+        log = None
     result = play_live(script, clips, sound_clips, output)
-    sets = set_outcomes(script, result)
-    amrap = [e.name for e in session.exercises if e.amrap]
-    if amrap and sys.stdin.isatty():
-        sets = with_amrap_counts(
-            sets, amrap, lambda q: click.prompt(q, default="", show_default=False)
-        )
-    # Paused time waits for the live player to report it (PlayResult).
-    log.finish(play_id, sets, paused_ms=None)
-    log.close()
+    if log is not None:
+        sets = set_outcomes(script, result)
+        amrap = [e.name for e in session.exercises if e.amrap]
+        if amrap and sys.stdin.isatty():
+            sets = with_amrap_counts(
+                sets, amrap, lambda q: click.prompt(q, default="", show_default=False)
+            )
+        # Paused time waits for the live player to report it (PlayResult).
+        log.finish(play_id, sets, paused_ms=None)
+        log.close()
     if result.reason is EndReason.INTERRUPTED:
         raise SystemExit(130)
 

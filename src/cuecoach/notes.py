@@ -17,9 +17,9 @@ from . import units
 from .library import Library
 
 _BULLET = re.compile(r"^\s*(?:[•*·▪◦‣-]|\d+[.)])\s+")
-# NAME, a separator with space before it (or a colon), then SETS x AMOUNT.
+# NAME, a separator with space before it, a colon or only space, then SETS x AMOUNT.
 _EXERCISE = re.compile(
-    r"^(?P<name>.+?)\s*(?:\s[-–—]|:)\s*(?P<amount>\d+\s*(?:[x×]|sets?\s+of)\s*\S.*)$",
+    r"^(?P<name>.+?)(?:\s*(?:\s[-–—]|:)\s*|\s+)(?P<amount>\d+\s*(?:[x×]|sets?\s+of)\s*\S.*)$",
     re.IGNORECASE,
 )
 _SETS_OF = re.compile(r"^(\d+)\s*sets?\s+of\s*", re.IGNORECASE)
