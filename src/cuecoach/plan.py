@@ -7,6 +7,7 @@ from collections.abc import Callable
 from .errors import InputError, Problem
 from .model import Exercise, Load, Program, Session, WorkKind
 from .progression import session_at_week
+from .timecode import clock
 
 
 def amount_text(exercise: Exercise) -> str:
@@ -34,13 +35,6 @@ def load_text(load: Load) -> str:
     if load.unit == "rpe":
         return f"RPE {load.amount:g}"
     return f"{load.amount:g}{load.unit}"
-
-
-def clock(ms: int) -> str:
-    """A session length as m:ss (h:mm:ss past the hour)."""
-    minutes, secs = divmod(round(ms / 1000), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def plan_text(program: Program, length_ms: Callable[[Session], int]) -> str:
