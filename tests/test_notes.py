@@ -57,6 +57,8 @@ def test_separators_multipliers_and_unreadable_lines() -> None:
             "1. Side Plank - 2×45s/side",
             "2) Rows – 3 sets of 10",
             "Plank 3x30s",
+            "- Goblet Squat: 3 sets x 12 reps @ 16kg",
+            "- Lunges - 3 sets of 10 each leg",
             "• Turkish Get-Up",
             "Plank - 3 rounds",
             "This is a long sentence that explains why strength training helps runners a lot.",
@@ -71,18 +73,26 @@ def test_separators_multipliers_and_unreadable_lines() -> None:
         ("Side Plank", "2x45s/side"),
         ("Rows", "3x10"),
         ("Plank", "3x30s"),
+        ("Goblet Squat", "3x12"),
+        ("Lunges", "3x10/leg"),
     ]
+    assert session.exercises[5].load == "16kg"
     assert session.exercises[3].closest  # not in the library: suggestions go with it
-    assert [n for n, _, _ in notes.unread] == [7, 8, 9]
+    assert [n for n, _, _ in notes.unread] == [9, 10, 11]
 
 
 def test_import_lists_unread_lines_and_writes_nothing_over_files(tmp_path: Path) -> None:
     notes = tmp_path / "n.txt"
-    notes.write_text("Day A\nSquat jumps - 3x10\n• Bear crawl\n", encoding="utf-8")
+    notes.write_text(
+        "Day A\nSquat jumps - 3x10\n• Bear crawl\nGoblet Squat - 3x10 @ 12 kg\n", encoding="utf-8"
+    )
     runner = CliRunner()
     first = runner.invoke(cli, ["import", str(notes), "-o", str(tmp_path)])
     assert first.exit_code == 0
     assert f"{notes}:3: not read" in first.output
+    written = sorted(str(p) for p in tmp_path.glob("*.toml"))
+    assert runner.invoke(cli, ["check", *written]).exit_code == 0
+    assert 'load = "12kg"' in (tmp_path / "01-day-a.toml").read_text("utf-8")
     again = runner.invoke(cli, ["import", str(notes), "-o", str(tmp_path)])
     assert again.exit_code == 2
     assert "not overwriting" in again.output

@@ -19,10 +19,14 @@ from .library import Library
 _BULLET = re.compile(r"^\s*(?:[•*·▪◦‣-]|\d+[.)])\s+")
 # NAME, a separator with space before it, a colon or only space, then SETS x AMOUNT.
 _EXERCISE = re.compile(
-    r"^(?P<name>.+?)(?:\s*(?:\s[-–—]|:)\s*|\s+)(?P<amount>\d+\s*(?:[x×]|sets?\s+of)\s*\S.*)$",
+    r"^(?P<name>.+?)(?:\s*(?:\s[-–—]|:)\s*|\s+)(?P<amount>\d+\s*(?:[x×]|sets?\b)\s*\S.*)$",
     re.IGNORECASE,
 )
-_SETS_OF = re.compile(r"^(\d+)\s*sets?\s+of\s*", re.IGNORECASE)
+# How people write the parts of an amount, and the shorthand each becomes.
+_SETS_OF = re.compile(r"^(\d+)\s*sets?\s*(?:of|[x×,])?\s*", re.IGNORECASE)  # "3 sets of 12"
+_SIDES = re.compile(r"\s*\(?\b(?:each|per|a)\s+(side|leg|arm)s?\)?", re.IGNORECASE)  # "each leg"
+_REPS_WORD = re.compile(r"\s*\breps?\b", re.IGNORECASE)  # "12 reps": reps are the default
+_LOAD = re.compile(r"\s*(?:@|with)\s*(?P<load>\d+(?:\.\d+)?\s*(?:kg|lb)s?)\s*$", re.IGNORECASE)
 _DISTANCE_IN_NAME = re.compile(r"\s*\((?P<distance>\d+(?:\.\d+)?\s*k?m)\)\s*$", re.IGNORECASE)
 MAX_HEADING = 80
 
@@ -34,7 +38,8 @@ class NoteExercise:
     name: str  # as written: the library finds it by its name or an alias
     do: str  # the shorthand for `do`, like "3x10/side" or "3x40m"
     line: int
-    closest: tuple[str, ...] | None = None  # library names like it, when it is not in the library
+    load: str | None = None  # "12kg", from "3×10 @ 12kg"
+    closest: tuple[str, ...] | None = None  # library names like it, when it is not in it
 
 
 @dataclass(frozen=True)
@@ -60,8 +65,14 @@ def _exercise(text: str, line: int, library: Library) -> NoteExercise | str:
     if m is None:
         return "expected NAME – SETS×AMOUNT, like “Push-Ups – 3×12”"
     name = m["name"].strip().replace("’", "'")
-    amount = _SETS_OF.sub(r"\1x", m["amount"].strip()).replace("×", "x").replace("X", "x")
+    amount = m["amount"].strip()
+    load = None
+    if weight := _LOAD.search(amount):
+        load = weight["load"].replace(" ", "").lower().removesuffix("s")
+        amount = amount[: weight.start()]
+    amount = _SETS_OF.sub(r"\1x", amount).replace("×", "x").replace("X", "x")
     amount = re.sub(r"\s*x\s*", "x", amount, count=1)
+    amount = _REPS_WORD.sub("", _SIDES.sub(r"/\1", amount)).strip()
     if d := _DISTANCE_IN_NAME.search(name):
         # "Farmer's Carry (40m) – 3×1": one carry of 40 m per set.
         name = name[: d.start()]
@@ -75,7 +86,7 @@ def _exercise(text: str, line: int, library: Library) -> NoteExercise | str:
     except units.UnitError as exc:
         return str(exc)
     closest = None if library.find(name) is not None else library.suggest(name)
-    return NoteExercise(name, amount, line, closest)
+    return NoteExercise(name, amount, line, load, closest)
 
 
 def _is_heading(text: str) -> bool:
@@ -135,6 +146,8 @@ def session_toml(session: NoteSession, source: str) -> str:
             out.append(f"# not in the exercise library{known}")
         out.append(f"name = {_string(exercise.name)}")
         out.append(f"do = {_string(exercise.do)}")
+        if exercise.load is not None:
+            out.append(f"load = {_string(exercise.load)}")
     return "\n".join(out) + "\n"
 
 
