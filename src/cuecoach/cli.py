@@ -16,7 +16,7 @@ import click
 from .errors import CuecoachError, InputError, Problem
 
 if TYPE_CHECKING:
-    from .model import SpeechSettings
+    from .model import Session, SpeechSettings
     from .publish import PublishRequest
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,6 +62,14 @@ library_option = click.option(
     "--library",
     type=_existing,
     help="An exercise library file that adds to or overrides the built-in one.",
+)
+
+
+week_option = click.option(
+    "--week",
+    type=click.IntRange(1, 52),
+    help="Week of the progression rules (1 is the file as written). "
+    'Default: 1, or the next week the training log allows for "if completed" rules.',
 )
 
 
@@ -206,6 +214,7 @@ def check(files: tuple[Path, ...], wording: Path | None, library: Path | None) -
     is_flag=True,
     help="Synthesize the speech and time the script with the real clip lengths.",
 )
+@week_option
 @wording_option
 @library_option
 @sound_option
@@ -214,6 +223,7 @@ def script(
     file: Path,
     fmt: str,
     measured: bool,
+    week: int | None,
     wording: Path | None,
     library: Path | None,
     sounds: tuple[str, ...],
@@ -224,13 +234,11 @@ def script(
     Durations are estimated from the text unless --measured is given.
     """
     from .cuescript import WRITERS
-    from .library import load_library
-    from .parse import load_session
     from .pipeline import Scripted, hear_session, script_session
 
     layer = speech_layer(speech)
     overrides = sound_overrides(sounds)
-    session = load_session(file, load_library(library))
+    session = session_at(file, week, library)
     result: Scripted
     if measured:
         progress = ProgressBar("Preparing speech", on_terminal())
@@ -248,6 +256,7 @@ def script(
 @click.option(
     "--no-audio", is_flag=True, help="Print each cue as it happens instead of playing sound."
 )
+@week_option
 @wording_option
 @library_option
 @sound_option
@@ -255,6 +264,7 @@ def script(
 def play(
     file: Path,
     no_audio: bool,
+    week: int | None,
     wording: Path | None,
     library: Path | None,
     sounds: tuple[str, ...],
@@ -263,20 +273,20 @@ def play(
     """Coach the session FILE live, hands-free, through the speakers.
 
     Keys (no Enter needed): space pause/resume, n next, p previous/restart,
-    q quit. Without a terminal it plays to the end on its own.
+    q quit. Without a terminal it plays to the end on its own. Every play is
+    recorded in the training log (see `cuecoach log`).
     """
-    from .library import load_library
     from .live import EndReason, MiniaudioOutput, TextOutput
     from .live import play as play_live
-    from .parse import load_session
     from .pipeline import hear_session, script_session
     from .sounds import load_sounds
+    from .trainlog import LogError, TrainingLog, set_outcomes, with_amrap_counts
 
     layer = speech_layer(speech)
     overrides = sound_overrides(sounds)
     # Open the device first: a machine without sound fails before any speech work.
     output = TextOutput() if no_audio else MiniaudioOutput()
-    session = load_session(file, load_library(library))
+    session = session_at(file, week, library)
     clips = {}
     if no_audio:
         script = script_session(session, wording=wording, speech=layer).script
@@ -288,7 +298,24 @@ def play(
         script, clips = heard.script, heard.speech_clips()
     warn(session.warnings)
     sound_clips = {} if no_audio else load_sounds(output.sample_rate, overrides)
+    log: TrainingLog | None = None
+    try:
+        log = TrainingLog()
+        play_id = log.start(session)
+    except LogError as exc:  # a log that cannot be written never stops a workout
+        click.echo(f"warning: this session is not logged: {exc}", err=True)
+        log = None
     result = play_live(script, clips, sound_clips, output)
+    if log is not None:
+        sets = set_outcomes(script, result)
+        amrap = [e.name for e in session.exercises if e.amrap]
+        if amrap and sys.stdin.isatty():
+            sets = with_amrap_counts(
+                sets, amrap, lambda q: click.prompt(q, default="", show_default=False)
+            )
+        # Paused time waits for the live player to report it (PlayResult).
+        log.finish(play_id, sets, paused_ms=None)
+        log.close()
     if result.reason is EndReason.INTERRUPTED:
         raise SystemExit(130)
 
@@ -327,6 +354,7 @@ def play(
     help="A music bed (MP3/WAV/FLAC/OGG), looped and ducked under every cue.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@week_option
 @wording_option
 @library_option
 @sound_option
@@ -340,6 +368,7 @@ def export(
     lrc: bool,
     music: Path | None,
     quiet: bool,
+    week: int | None,
     wording: Path | None,
     library: Path | None,
     sounds: tuple[str, ...],
@@ -348,7 +377,8 @@ def export(
     """Render the session or program FILE to audio for a phone.
 
     A session becomes one MP3 with a chapter per exercise and the cues as
-    lyrics. A program becomes a folder of numbered MP3s plus a playlist.
+    lyrics. A program becomes a folder of numbered MP3s plus a playlist; a
+    program with `weeks` gets every week (W1-01, W2-01 ...) unless --week.
     """
     from .export.run import ExportRequest, export_file
 
@@ -363,6 +393,7 @@ def export(
         library=library,
         speech=speech_layer(speech),
         sounds=sound_overrides(sounds),
+        week=week,
     )
     show = on_terminal(quiet)
     written = export_file(
@@ -374,6 +405,129 @@ def export(
     )
     for path in written:
         click.echo(f"wrote {path}")
+
+
+def session_at(file: Path, week: int | None, library: Path | None) -> Session:
+    """The session FILE as done in `week`; without one, the week the training
+    log allows when a rule says "if completed", else the file as written."""
+    from .library import load_library
+    from .parse import load_session
+    from .progression import needs_log, session_at_week
+
+    session = load_session(file, load_library(library))
+    if week is None and needs_log(session):
+        from .trainlog import next_week
+
+        week = next_week(session)
+    return session if week is None else session_at_week(session, week)
+
+
+@cli.command()
+@click.argument("program", type=click.Path(path_type=Path))
+@library_option
+def plan(program: Path, library: Path | None) -> None:
+    """Print the weeks of a progressing PROGRAM: each exercise's sets x amount
+    week by week, and each week's session length."""
+    from .library import load_library
+    from .model import Program
+    from .parse import load
+    from .pipeline import script_session
+    from .plan import plan_text
+
+    loaded = load(program, load_library(library))
+    if not isinstance(loaded, Program):
+        raise InputError([Problem(str(program), None, "sessions", "is a session; give a program")])
+    click.echo(plan_text(loaded, lambda s: script_session(s).script.duration_ms), nl=False)
+
+
+@cli.command("import")
+@click.argument("notes", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+    help="Folder for the session files and the program (default: here).",
+)  # fmt: skip
+@library_option
+def import_command(notes: Path, output: Path, library: Path | None) -> None:
+    """Turn workout NOTES (plain text) into session files and a program.
+
+    Headings start sessions; lines like "Push-Ups – 3×12", "Side Plank –
+    3×30s/side" or "Farmer's Carry (40m) – 3×1" are exercises. Lines it
+    cannot read are listed with their line numbers.
+    """
+    from .library import load_library
+    from .notes import program_toml, read_notes, session_toml, slug
+    from .starter import write_new_files
+
+    try:
+        text = notes.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise CuecoachError(f"cannot read {notes}: {err}") from err
+    read = read_notes(text, load_library(library))
+    for number, line, why in read.unread:
+        click.echo(f"warning: {notes}:{number}: not read: {line!r}: {why}", err=True)
+    for session in read.sessions:
+        for ex in session.exercises:
+            if ex.closest is not None:
+                hint = f"; closest: {', '.join(ex.closest)}" if ex.closest else ""
+                click.echo(
+                    f'warning: {notes}:{ex.line}: "{ex.name}" is not in the exercise library{hint}',
+                    err=True,
+                )
+    if not read.sessions:
+        raise CuecoachError(f"{notes}: no exercises found (like “Push-Ups – 3×12”)")
+    files: dict[str, str] = {}
+    for i, session in enumerate(read.sessions, 1):
+        files[f"{i:02d}-{slug(session.title)}.toml"] = session_toml(session, notes.name)
+    title = read.title or notes.stem.replace("-", " ").replace("_", " ").title()
+    files[f"{slug(notes.stem)}-program.toml"] = program_toml(title, list(files), notes.name)
+    for path in write_new_files(output, files):
+        click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("name", default="my-session")
+@click.option("--program", is_flag=True, help="A program NAME.toml with two sessions.")
+@click.option("--sample", metavar="SAMPLE", help="A shipped sample instead: day1, day2, week ...")
+def init(name: str, program: bool, sample: str | None) -> None:
+    """Write a commented starter session NAME.toml here (never over a file).
+
+    --program writes a program and two sessions; --sample writes one of the
+    sessions that ship with cuecoach (a program with its sessions).
+    """
+    from .starter import sample_files, starter_program, starter_session, write_new_files
+
+    if sample is not None:
+        files = sample_files(sample)
+    else:
+        files = starter_program(name) if program else starter_session(name)
+    for path in write_new_files(Path("."), files):
+        click.echo(f"wrote {path}")
+
+
+@cli.command("log")
+@click.option("--csv", "as_csv", is_flag=True, help="Export every logged set as CSV.")
+@click.option("-n", "--limit", type=click.IntRange(1), default=20, show_default=True)
+def log_command(as_csv: bool, limit: int) -> None:
+    """List recent sessions from the training log that `play` keeps."""
+    from .trainlog import TrainingLog
+
+    log = TrainingLog()
+    try:
+        if as_csv:
+            click.echo(log.csv_text(), nl=False)
+            return
+        plays = log.recent(limit)
+        for p in plays:
+            week = f"week {p.week}" if p.week is not None else "-"
+            state = "completed" if p.completed else "unfinished" if p.ended_at else "stopped"
+            click.echo(
+                f"{p.started_at[:16].replace('T', ' ')}  {p.title}  {week}  "
+                f"{p.sets_done}/{p.sets_total} sets  {state}"
+            )
+        if not plays:
+            click.echo(f"no sessions logged yet ({log.path})", err=True)
+    finally:
+        log.close()
 
 
 @cli.command()

@@ -243,8 +243,11 @@ class _Speech:
 class _Cues:
     """Proposes the cues of one session."""
 
-    def __init__(self, title: str, wording: Wording, sound_ms: Mapping[str, int]) -> None:
+    def __init__(
+        self, title: str, wording: Wording, sound_ms: Mapping[str, int], intro: str = ""
+    ) -> None:
         self.title = title
+        self.intro = intro  # said before get_ready: the program week, if any
         self.w = wording
         self.sound_ms = sound_ms
 
@@ -338,7 +341,8 @@ class _Cues:
         last = work.start - count * 1000 - SPEECH_GAP_MS  # end before the countdown
         if seg.kind is SegmentKind.LEAD_IN:
             assert seg.exercise is not None
-            text = w.say("get_ready", exercise=seg.exercise.name)
+            ready = w.say("get_ready", exercise=seg.exercise.name)
+            text = f"{self.intro} {ready}" if self.intro else ready
             yield _Want(Priority.ANNOUNCE, text, "get_ready", seg, open_at, last)
         elif seg.kind is SegmentKind.REST:
             text = w.say("rest", duration=w.duration(seg.length / 1000))
@@ -417,6 +421,13 @@ def _cue(
     )
 
 
+def _intro(session: Session, wording: Wording) -> str:
+    """The week of a progressing program, said first; a deload week says so."""
+    if session.week is None:
+        return ""
+    return wording.say("deload_intro" if session.deload else "week_intro", week=session.week)
+
+
 def candidate_phrases(session: Session, wording: Wording | None = None) -> list[str]:
     """Every distinct phrase the compiler may place for `session`, in first-use order.
 
@@ -425,7 +436,8 @@ def candidate_phrases(session: Session, wording: Wording | None = None) -> list[
     """
     wording = wording or load_wording()
     # Sound lengths move cues, never change what is said.
-    proposals = _Cues(session.title, wording, {}).propose(_lay_out(session))
+    cues = _Cues(session.title, wording, {}, _intro(session, wording))
+    proposals = cues.propose(_lay_out(session))
     return list(dict.fromkeys(p.text for p in proposals if isinstance(p, _Want)))
 
 
@@ -470,7 +482,8 @@ def _compile(
     session: Session, wording: Wording, durations: DurationFn, sound_ms: Mapping[str, int]
 ) -> CueScript:
     segs = _lay_out(session)
-    proposals = list(_Cues(session.title, wording, sound_ms).propose(segs))
+    intro = _intro(session, wording)
+    proposals = list(_Cues(session.title, wording, sound_ms, intro).propose(segs))
     cues: list[Cue] = [p for p in proposals if isinstance(p, Cue)]
     wants = [p for p in proposals if isinstance(p, _Want)]
     # Stable: cues that tie keep the order they were proposed in.

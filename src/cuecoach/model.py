@@ -98,6 +98,7 @@ class Exercise:
     amrap: bool = False  # as many reps as you can, until done or timing.cap_ms; reps is None
     side_label: str = "side"  # how sides were written: "side", "leg" or "arm" ("per leg")
     tips_setup: tuple[str, ...] = ()  # said before the set, apart from the movement `cues`
+    progress: str | None = None  # the progression rule as written (see progression.py)
 
     @property
     def work_ms(self) -> int:
@@ -148,6 +149,8 @@ class Session:
     lead_in_ms: int = 10_000  # before the first exercise
     lead_in_given: bool = False  # written in the file; else the compiler may lengthen it for tips
     warnings: tuple[Problem, ...] = ()
+    week: int | None = None  # the program week this is, once progression rules are applied
+    deload: bool = False  # a lighter week, said in the intro
 
     @property
     def exercises(self) -> tuple[Exercise, ...]:
@@ -165,3 +168,5 @@ class Program:
     title: str
     sessions: tuple[Session, ...]
     path: Path | None = None
+    weeks: int | None = None  # how many weeks the progression rules run
+    deload_every: int | None = None  # every Nth week is a lighter one

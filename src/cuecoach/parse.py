@@ -31,6 +31,7 @@ from .model import (
     Timing,
     WorkKind,
 )
+from .progression import MAX_WEEKS, RuleError, parse_rule, rule_problem
 from .tomlfile import FILE_KEY, KeyPath, TomlDocument, key_path, read_toml
 from .wording import LANGUAGES
 
@@ -117,11 +118,12 @@ EXERCISE_KEYS = (
     "setup",
     "load",
     "group",
+    "progress",
     *TIMING_KEYS,
     *PLACED_KEYS,
 )
 SESSION_KEYS = ("title", "description", "defaults", "exercise")
-PROGRAM_KEYS = ("title", "description", "sessions")
+PROGRAM_KEYS = ("title", "description", "sessions", "weeks", "deload_every")
 _TIMING_FIELDS = {
     "rest": "rest_ms",
     "transition": "transition_ms",
@@ -582,6 +584,8 @@ def _exercise(
         side_label=amount.side_label if per_side else "side",
         tips_setup=tips.setup,
     )
+    if "progress" in table:
+        exercise = _progress(check, (*parts, "progress"), table["progress"], exercise)
     if amount.kind is WorkKind.DISTANCE and exercise.work_ms > TIME_LIMIT.high:
         check.error(
             (*parts, next(k for k in AMOUNT_KEYS if k in table)),
@@ -590,6 +594,21 @@ def _exercise(
         )
         return None
     return exercise
+
+
+def _progress(check: Checker, parts: KeyPath, value: object, exercise: Exercise) -> Exercise:
+    """The exercise with its progression rule, checked against it."""
+    text = check.string(parts, value)
+    if text is None:
+        return exercise
+    try:
+        problem = rule_problem(parse_rule(text), exercise)
+    except RuleError as exc:
+        problem = str(exc)
+    if problem is not None:
+        check.error(parts, problem)
+        return exercise
+    return dataclasses.replace(exercise, progress=text)
 
 
 def _no_effect(
@@ -841,9 +860,22 @@ def _program(doc: TomlDocument, library: Library | None) -> Program:
                 f"its sessions up to this one have {exercise_count}",
             )
             break
+    weeks = deload_every = None
+    if "weeks" in doc.data:
+        weeks = check.integer(("weeks",), doc.data["weeks"], (1, MAX_WEEKS))
+    if "deload_every" in doc.data:
+        deload_every = check.integer(("deload_every",), doc.data["deload_every"], (2, MAX_WEEKS))
+        if "weeks" not in doc.data:
+            check.error(("deload_every",), 'needs "weeks", the length of the program')
     if check.problems or problems:
         raise InputError([*sorted_problems(check.problems), *problems])
-    return Program(title=title, sessions=tuple(sessions), path=doc.path)
+    return Program(
+        title=title,
+        sessions=tuple(sessions),
+        path=doc.path,
+        weeks=weeks,
+        deload_every=deload_every,
+    )
 
 
 def load(path: Path, library: Library | None = None) -> Session | Program:

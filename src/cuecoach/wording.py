@@ -38,6 +38,8 @@ NUMBERS = frozenset(
 # Each key and the placeholders it may use.
 PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "get_ready": frozenset({"exercise"}),
+    "week_intro": frozenset({"week"}),
+    "deload_intro": frozenset({"week"}),
     "set_first": frozenset({"exercise", "set", "sets", "amount"}),
     "set_next": frozenset({"exercise", "set", "sets", "amount"}),
     "set_last": frozenset({"exercise", "set", "sets", "amount"}),

@@ -64,6 +64,7 @@ class ProgramTrack:
     script: CueScript
     clips: Mapping[str, Clip]
     tags: Tags
+    label: str | None = None  # the file's number, like "W2-01"; default its position
 
 
 def render(
@@ -151,7 +152,7 @@ def export_program(
         tags = track.tags
         if tags.track is None:
             tags = replace(tags, track=number, track_total=len(tracks))
-        name = f"{number:0{width}d} {file_name(tags.title)}.mp3"
+        name = f"{track.label or f'{number:0{width}d}'} {file_name(tags.title)}.mp3"
         offset = done_before
 
         def track_progress(done: float, _total: float, offset: float = offset) -> None:

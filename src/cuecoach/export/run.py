@@ -17,6 +17,7 @@ from ..library import load_library
 from ..model import Program, Session, SpeechSettings
 from ..parse import load
 from ..pipeline import Heard, Progress, hear_session
+from ..progression import program_weeks, session_at_week, week_title
 from . import Chapter, ExportOptions, Tags, chapters, render
 from .files import atomic_file
 
@@ -49,6 +50,7 @@ class ExportRequest:
     library: Path | None = None
     speech: SpeechSettings = field(default_factory=SpeechSettings)
     sounds: Mapping[str, Path] = field(default_factory=dict)
+    week: int | None = None  # one week of a progressing program; None: every week
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -65,7 +67,8 @@ def _write_text(path: Path, text: str) -> None:
 def _tags(heard: Heard, album: str, track: int | None = None, total: int | None = None) -> Tags:
     """The ID3 tags of one session's file, its lyrics tagged in the session's language."""
     language = ID3_LANGUAGES[heard.language]
-    return Tags(heard.session.title, album, track=track, track_total=total, language=language)
+    title = week_title(heard.session)
+    return Tags(title, album, track=track, track_total=total, language=language)
 
 
 def export_file(
@@ -80,7 +83,8 @@ def export_file(
 
     A session becomes one MP3 (or WAV), by default named after the session file
     in the current folder; a program becomes a folder of numbered MP3s and a
-    playlist. Every file is written whole or not at all.
+    playlist (with `weeks`, every week's sessions, "W2-01 ...", or only
+    `request.week`'s). Every file is written whole or not at all.
     """
     from ..cuescript import to_json, to_lrc
     from ..sounds import load_sounds
@@ -110,11 +114,10 @@ def export_file(
                 raise InputError([Problem("(command line)", None, "--cues",
                                           "takes a session file, not a program")])  # fmt: skip
             tracks = []
-            for session in loaded.sessions:
+            for label, session in program_weeks(loaded, request.week):
                 one = heard(session)
-                tracks.append(
-                    ProgramTrack(one.script, one.speech_clips(), _tags(one, loaded.title))
-                )
+                tags = _tags(one, loaded.title)
+                tracks.append(ProgramTrack(one.script, one.speech_clips(), tags, label))
             folder = request.output or Path(path.stem)
             written = export_program(tracks, sounds, folder, loaded.title, options, render_progress)
             if request.lrc:
@@ -122,7 +125,7 @@ def export_file(
                     _write_text(audio.with_suffix(".lrc"), to_lrc(track.script))
             return written
         out = request.output or Path(path.stem + ".mp3")
-        one = heard(loaded)
+        one = heard(loaded if request.week is None else session_at_week(loaded, request.week))
         script = one.script
         tags = _tags(one, loaded.title, track=1, total=1)
         render(script, one.speech_clips(), sounds, out, options, tags, render_progress)

@@ -1,0 +1,165 @@
+"""Workout notes as people write them -> session and program TOML (`cuecoach import`).
+
+Pure: text in, file texts out. A heading starts a session; a line like
+``Push-Ups – 3×12`` (separators ``-`` ``–`` ``—`` ``:``, and ``x`` ``X`` ``×``)
+is an exercise; a distance in brackets after the name (``Farmer's Carry
+(40m) – 3×1``) is the distance of each carry. Lines that are neither are
+listed with their line numbers, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from . import units
+from .library import Library
+
+_BULLET = re.compile(r"^\s*(?:[•*·▪◦‣-]|\d+[.)])\s+")
+# NAME, a separator with space before it, a colon or only space, then SETS x AMOUNT.
+_EXERCISE = re.compile(
+    r"^(?P<name>.+?)(?:\s*(?:\s[-–—]|:)\s*|\s+)(?P<amount>\d+\s*(?:[x×]|sets?\b)\s*\S.*)$",
+    re.IGNORECASE,
+)
+# How people write the parts of an amount, and the shorthand each becomes.
+_SETS_OF = re.compile(r"^(\d+)\s*sets?\s*(?:of|[x×,])?\s*", re.IGNORECASE)  # "3 sets of 12"
+_SIDES = re.compile(r"\s*\(?\b(?:each|per|a)\s+(side|leg|arm)s?\)?", re.IGNORECASE)  # "each leg"
+_REPS_WORD = re.compile(r"\s*\breps?\b", re.IGNORECASE)  # "12 reps": reps are the default
+_LOAD = re.compile(r"\s*(?:@|with)\s*(?P<load>\d+(?:\.\d+)?\s*(?:kg|lb)s?)\s*$", re.IGNORECASE)
+_DISTANCE_IN_NAME = re.compile(r"\s*\((?P<distance>\d+(?:\.\d+)?\s*k?m)\)\s*$", re.IGNORECASE)
+MAX_HEADING = 80
+
+
+@dataclass(frozen=True)
+class NoteExercise:
+    """One exercise line, read."""
+
+    name: str  # as written: the library finds it by its name or an alias
+    do: str  # the shorthand for `do`, like "3x10/side" or "3x40m"
+    line: int
+    load: str | None = None  # "12kg", from "3×10 @ 12kg"
+    closest: tuple[str, ...] | None = None  # library names like it, when it is not in it
+
+
+@dataclass(frozen=True)
+class NoteSession:
+    """A heading and the exercises under it."""
+
+    title: str
+    exercises: tuple[NoteExercise, ...]
+
+
+@dataclass(frozen=True)
+class Notes:
+    """What a notes file says: sessions, a program title, and the lines not understood."""
+
+    title: str | None
+    sessions: tuple[NoteSession, ...]
+    unread: tuple[tuple[int, str, str], ...]  # (line number, text, why)
+
+
+def _exercise(text: str, line: int, library: Library) -> NoteExercise | str:
+    """An exercise line read, or why it cannot be read."""
+    m = _EXERCISE.match(text)
+    if m is None:
+        return "expected NAME – SETS×AMOUNT, like “Push-Ups – 3×12”"
+    name = m["name"].strip().replace("’", "'")
+    amount = m["amount"].strip()
+    load = None
+    if weight := _LOAD.search(amount):
+        load = weight["load"].replace(" ", "").lower().removesuffix("s")
+        amount = amount[: weight.start()]
+    amount = _SETS_OF.sub(r"\1x", amount).replace("×", "x").replace("X", "x")
+    amount = re.sub(r"\s*x\s*", "x", amount, count=1)
+    amount = _REPS_WORD.sub("", _SIDES.sub(r"/\1", amount)).strip()
+    if d := _DISTANCE_IN_NAME.search(name):
+        # "Farmer's Carry (40m) – 3×1": one carry of 40 m per set.
+        name = name[: d.start()]
+        sets, _, rest = amount.partition("x")
+        side = re.fullmatch(r"1\s*(/\s*(?:side|leg|arm)s?)?", rest)
+        if side is None:
+            return f'a distance in the name takes 1 per set, like "3×1", not "{rest}"'
+        amount = f"{sets}x{d['distance'].replace(' ', '')}{side[1] or ''}"
+    try:
+        units.parse_do(amount)
+    except units.UnitError as exc:
+        return str(exc)
+    closest = None if library.find(name) is not None else library.suggest(name)
+    return NoteExercise(name, amount, line, load, closest)
+
+
+def _is_heading(text: str) -> bool:
+    # "Plank - 3 rounds" tried to be an exercise; "Day 1: Upper Body" did not.
+    tried = re.search(r"(?:\s[-–—]|:)\s*\d", text) is not None and not text.lower().startswith(
+        ("day", "week", "session")
+    )
+    return len(text) <= MAX_HEADING and not tried and not text.endswith((".", ",", ";"))
+
+
+def read_notes(text: str, library: Library) -> Notes:
+    """Sessions from workout notes; see the module docstring."""
+    title: str | None = None
+    heading: str | None = None
+    sessions: list[NoteSession] = []
+    current: list[NoteExercise] = []
+    unread: list[tuple[int, str, str]] = []
+
+    def close() -> None:
+        if current:
+            sessions.append(NoteSession(heading or f"Session {len(sessions) + 1}", tuple(current)))
+            current.clear()
+
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        bullet = _BULLET.match(raw)
+        body = line[bullet.end() - (len(raw) - len(raw.lstrip())) :] if bullet else line
+        read = _exercise(body.strip(), number, library)
+        if isinstance(read, NoteExercise):
+            current.append(read)
+        elif bullet is None and _is_heading(body):
+            close()
+            if heading is not None and title is None and not sessions:
+                title = heading  # a heading with no exercises under it names the program
+            heading = body.rstrip(":").strip()
+        else:
+            unread.append((number, line, read))
+    close()
+    return Notes(title, tuple(sessions), tuple(unread))
+
+
+def _string(text: str) -> str:
+    # A JSON string is a valid TOML basic string: same quotes and escapes.
+    return json.dumps(text, ensure_ascii=False)
+
+
+def session_toml(session: NoteSession, source: str) -> str:
+    """A session file for `session`, saying where it came from."""
+    out = [f"# Imported from {source} by `cuecoach import`; edit freely.", ""]
+    out.append(f"title = {_string(session.title)}")
+    for exercise in session.exercises:
+        out += ["", "[[exercise]]"]
+        if exercise.closest is not None:
+            known = f"; closest: {', '.join(exercise.closest)}" if exercise.closest else ""
+            out.append(f"# not in the exercise library{known}")
+        out.append(f"name = {_string(exercise.name)}")
+        out.append(f"do = {_string(exercise.do)}")
+        if exercise.load is not None:
+            out.append(f"load = {_string(exercise.load)}")
+    return "\n".join(out) + "\n"
+
+
+def program_toml(title: str, files: list[str], source: str) -> str:
+    """A program file listing the session `files` (names relative to it)."""
+    listed = ", ".join(_string(f) for f in files)
+    return (
+        f"# Imported from {source} by `cuecoach import`.\n"
+        f"title = {_string(title)}\nsessions = [{listed}]\n"
+    )
+
+
+def slug(title: str) -> str:
+    """A file name stem for a title: "Day 1: Upper Body" -> "day-1-upper-body"."""
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "session"

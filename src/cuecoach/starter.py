@@ -1,0 +1,122 @@
+"""Files `cuecoach init` and `cuecoach import` write: starters, samples, and the
+one careful way to write new files (never over an existing one)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+
+from .errors import CuecoachError
+
+STARTER_SESSION = """\
+# A cuecoach session. Check it with `cuecoach check {file}`, hear it with
+# `cuecoach play {file}`, or make an MP3 with `cuecoach export {file}`.
+title = "{title}"
+
+# Timing for every exercise; each [[exercise]] may override any of these.
+[defaults]
+rest = "60s"          # between sets
+transition = "30s"    # between exercises
+rep_time = "3s"       # how long one rep takes
+switch_time = "5s"    # between the sides of a per-side set
+
+# "do" is SETS x AMOUNT: "3x12" reps, "3x10/side", "3x30s" holds, "3x40m" carries.
+[[exercise]]
+name = "Push-Ups"
+do = "3x10"
+# Grow week by week when this session is part of a program with `weeks = N`.
+progress = "+1 rep per week up to 15, then +1 set"
+
+[[exercise]]
+name = "Goblet Squat"
+do = "3x10"
+rep_time = "4s"       # slow on the way down
+
+[[exercise]]
+name = "Side Plank"
+do = "2x30s/side"
+progress = "+5s per week up to 60s"
+"""
+
+STARTER_PROGRAM = """\
+# A cuecoach program: sessions done in turn, growing week by week.
+# `cuecoach plan {file}` prints every week; `cuecoach export {file}` writes them all.
+title = "{title}"
+sessions = [{sessions}]
+weeks = 6            # how long the progression rules run
+deload_every = 4     # every 4th week is lighter: half the sets
+"""
+
+SAMPLES_PACKAGE = "cuecoach"
+SAMPLES_DIR = ("data", "samples")
+
+
+def sample_names() -> tuple[str, ...]:
+    """Names of the shipped sample sessions and programs ("day1-upper-core" ...)."""
+    folder = resources.files(SAMPLES_PACKAGE).joinpath(SAMPLES_DIR[0]).joinpath(SAMPLES_DIR[1])
+    return tuple(
+        sorted(e.name.removesuffix(".toml") for e in folder.iterdir() if e.name.endswith(".toml"))
+    )
+
+
+def sample_files(name: str) -> dict[str, str]:
+    """The sample `name` ("day1" finds "day1-upper-core"), with the sessions a
+    program lists, as {file name: text}."""
+    import tomllib
+
+    names = sample_names()
+    matches = [n for n in names if n == name] or [n for n in names if n.startswith(name)]
+    if len(matches) != 1:
+        raise CuecoachError(f'no single sample "{name}"; samples: {", ".join(names)}')
+    folder = resources.files(SAMPLES_PACKAGE).joinpath(SAMPLES_DIR[0]).joinpath(SAMPLES_DIR[1])
+    files = {f"{matches[0]}.toml": folder.joinpath(f"{matches[0]}.toml").read_text("utf-8")}
+    listed = tomllib.loads(files[f"{matches[0]}.toml"]).get("sessions", [])
+    for session in listed if isinstance(listed, list) else []:
+        files[session] = folder.joinpath(session).read_text("utf-8")
+    return files
+
+
+def _title(name: str) -> str:
+    return name.replace("-", " ").replace("_", " ").strip().title() or "My Session"
+
+
+def starter_session(name: str) -> dict[str, str]:
+    """A commented starter session, `name`.toml."""
+    file = f"{name}.toml"
+    return {file: STARTER_SESSION.format(file=file, title=_title(name))}
+
+
+def starter_program(name: str) -> dict[str, str]:
+    """A starter program `name`.toml and its two sessions."""
+    title = _title(name)
+    days = [f"{name}-day1.toml", f"{name}-day2.toml"]
+    files = {
+        day: STARTER_SESSION.format(file=day, title=f"{title} – Day {i}")
+        for i, day in enumerate(days, 1)
+    }
+    listed = ", ".join(f'"{d}"' for d in days)
+    files[f"{name}.toml"] = STARTER_PROGRAM.format(
+        file=f"{name}.toml", title=title, sessions=listed
+    )
+    return files
+
+
+def write_new_files(folder: Path, files: Mapping[str, str]) -> list[Path]:
+    """Write `files` ({name: text}) into `folder`; refuse, writing nothing, when any exists.
+
+    Each file is written under a temporary name and renamed, so none is ever half written.
+    """
+    targets = [folder / name for name in files]
+    existing = [str(t) for t in targets if t.exists()]
+    if existing:
+        raise CuecoachError(f"not overwriting {', '.join(existing)}; move it or pick another name")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for target, text in zip(targets, files.values(), strict=True):
+            temp = target.with_name(f".{target.name}.part")
+            temp.write_text(text, encoding="utf-8")
+            temp.replace(target)
+    except OSError as err:
+        raise CuecoachError(f"cannot write in {folder}: {err.strerror or err}") from err
+    return targets

@@ -1,0 +1,98 @@
+"""Plain-text import: the guide's own sample program gives the shipped sessions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import ROOT, SESSIONS
+from cuecoach.cli import cli
+from cuecoach.library import builtin_library
+from cuecoach.model import Exercise, Program
+from cuecoach.notes import read_notes
+from cuecoach.parse import load, load_session
+
+
+def guide_section() -> str:
+    """The guide's "Sample 2-Day Weekly Program" section, as a user would paste it."""
+    return (ROOT / "tests" / "data" / "notes" / "guide-sample.txt").read_text("utf-8")
+
+
+def what_is_done(exercise: Exercise) -> tuple[object, ...]:
+    return (
+        builtin_library().find(exercise.name),
+        exercise.sets,
+        exercise.kind,
+        exercise.reps,
+        exercise.time_ms,
+        exercise.distance_m,
+        exercise.per_side,
+        exercise.unit,
+    )
+
+
+def test_the_guides_sample_program_imports_as_the_shipped_sessions(tmp_path: Path) -> None:
+    notes = tmp_path / "guide.txt"
+    notes.write_text(guide_section(), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", str(notes), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    program = load(tmp_path / "out" / "guide-program.toml")
+    assert isinstance(program, Program)
+    assert program.title == "Sample 2-Day Weekly Program"
+    shipped = [load_session(SESSIONS / n) for n in ("day1-upper-core.toml", "day2-full-body.toml")]
+    for imported, expected in zip(program.sessions, shipped, strict=True):
+        assert [what_is_done(e) for e in imported.exercises] == [
+            what_is_done(e) for e in expected.exercises
+        ]
+        assert not imported.warnings  # every name found in the library
+
+
+def test_separators_multipliers_and_unreadable_lines() -> None:
+    text = "\n".join(
+        [
+            "Monday",
+            "- Push-Ups: 3 x 12",
+            "* Goblet Squat — 4X8",
+            "1. Side Plank - 2×45s/side",
+            "2) Rows – 3 sets of 10",
+            "Plank 3x30s",
+            "- Goblet Squat: 3 sets x 12 reps @ 16kg",
+            "- Lunges - 3 sets of 10 each leg",
+            "• Turkish Get-Up",
+            "Plank - 3 rounds",
+            "This is a long sentence that explains why strength training helps runners a lot.",
+        ]
+    )
+    notes = read_notes(text, builtin_library())
+    (session,) = notes.sessions
+    assert session.title == "Monday"
+    assert [(e.name, e.do) for e in session.exercises] == [
+        ("Push-Ups", "3x12"),
+        ("Goblet Squat", "4x8"),
+        ("Side Plank", "2x45s/side"),
+        ("Rows", "3x10"),
+        ("Plank", "3x30s"),
+        ("Goblet Squat", "3x12"),
+        ("Lunges", "3x10/leg"),
+    ]
+    assert session.exercises[5].load == "16kg"
+    assert session.exercises[3].closest  # not in the library: suggestions go with it
+    assert [n for n, _, _ in notes.unread] == [9, 10, 11]
+
+
+def test_import_lists_unread_lines_and_writes_nothing_over_files(tmp_path: Path) -> None:
+    notes = tmp_path / "n.txt"
+    notes.write_text(
+        "Day A\nSquat jumps - 3x10\n• Bear crawl\nGoblet Squat - 3x10 @ 12 kg\n", encoding="utf-8"
+    )
+    runner = CliRunner()
+    first = runner.invoke(cli, ["import", str(notes), "-o", str(tmp_path)])
+    assert first.exit_code == 0
+    assert f"{notes}:3: not read" in first.output
+    written = sorted(str(p) for p in tmp_path.glob("*.toml"))
+    assert runner.invoke(cli, ["check", *written]).exit_code == 0
+    assert 'load = "12kg"' in (tmp_path / "01-day-a.toml").read_text("utf-8")
+    again = runner.invoke(cli, ["import", str(notes), "-o", str(tmp_path)])
+    assert again.exit_code == 2
+    assert "not overwriting" in again.output
