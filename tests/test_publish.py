@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from cuecoach.cli import cli
 from cuecoach.cuescript import CueKind
-from cuecoach.model import Program, Session
+from cuecoach.model import Program
 from cuecoach.parse import load
 from cuecoach.publish.feed import ITUNES, PODCAST, podcast_guid
 from cuecoach.publish.folder import plan_episodes
@@ -192,19 +192,17 @@ def test_only_what_changed_is_rendered_again(tmp_path: Path) -> None:
 
 
 def test_weeks_of_a_program_become_seasons() -> None:
-    # Program.weeks arrives with the progression work; a stand-in has the attribute.
-    @dataclass(frozen=True)
-    class Weekly(Program):
-        weeks: int | None = None
-
     program = load(DATA / "short-week.toml")
     assert isinstance(program, Program)
-    sessions: tuple[Session, ...] = program.sessions * 3
-    planned = plan_episodes([Weekly(program.title, sessions, weeks=3)])
+    planned = plan_episodes([replace(program, weeks=3)])
     numbers = [(p.season, p.number) for p in planned]
     assert numbers == [(1, 1), (1, 2), (2, 1), (2, 2), (3, 1), (3, 2)]
     assert planned[2].stem.startswith("s02e01-short-a-push-hold")
+    assert [p.session.week for p in planned] == [1, 1, 2, 2, 3, 3]
     assert len({p.guid for p in planned}) == 6
+    # --week N: only that week, as its own season.
+    only = plan_episodes([replace(program, weeks=3)], week=2)
+    assert [(p.season, p.number, p.session.week) for p in only] == [(2, 1, 2), (2, 2, 2)]
 
 
 @pytest.mark.parametrize(

@@ -613,13 +613,14 @@ def _publish_request(
     wording: Path | None,
     library: Path | None,
     sounds: tuple[str, ...],
+    week: int | None,
     speech: dict[str, Any],
 ) -> PublishRequest:
     """The PublishRequest that `publish` and `serve` share."""
     from .publish import PublishRequest, RenderSettings
 
     settings = RenderSettings(wording, speech_layer(speech), sound_overrides(sounds))
-    return PublishRequest(output or Path(), base_url, library, settings)
+    return PublishRequest(output or Path(), base_url, library, settings, week)
 
 
 @cli.command("publish")
@@ -637,6 +638,7 @@ def _publish_request(
     "(default: the folder's file:// URL).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@week_option
 @wording_option
 @library_option
 @sound_option
@@ -646,6 +648,7 @@ def publish_command(
     output: Path,
     base_url: str | None,
     quiet: bool,
+    week: int | None,
     wording: Path | None,
     library: Path | None,
     sounds: tuple[str, ...],
@@ -659,7 +662,7 @@ def publish_command(
     """
     from .publish import publish
 
-    request = _publish_request(output, base_url, wording, library, sounds, speech)
+    request = _publish_request(output, base_url, wording, library, sounds, week, speech)
     show = on_terminal(quiet)
     done = publish(
         files,
@@ -684,6 +687,7 @@ def publish_command(
     help="Port to listen on (0: any free one).",
 )  # fmt: skip
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@week_option
 @wording_option
 @library_option
 @sound_option
@@ -693,6 +697,7 @@ def serve(
     host: str,
     port: int,
     quiet: bool,
+    week: int | None,
     wording: Path | None,
     library: Path | None,
     sounds: tuple[str, ...],
@@ -706,7 +711,7 @@ def serve(
     """
     from .publish.server import serve as serve_files
 
-    request = _publish_request(None, None, wording, library, sounds, speech)
+    request = _publish_request(None, None, wording, library, sounds, week, speech)
     show = on_terminal(quiet)
     try:
         serve_files(

@@ -27,6 +27,7 @@ from ..errors import CuecoachError, InputError, Problem
 from ..library import load_library
 from ..model import Exercise, Program, Session, WorkKind
 from ..parse import load
+from ..progression import program_weeks, session_at_week, week_title
 from ..sounds import load_sounds
 from .cover import cover_png
 from .feed import Channel, Episode, episode_guid, feed_xml
@@ -44,6 +45,7 @@ class PublishRequest:
     base_url: str | None = None  # where the folder will be served; default: its file:// URL
     library: Path | None = None
     render: RenderSettings = field(default_factory=RenderSettings)
+    week: int | None = None  # only this week of a progression (default: every week)
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def publish(
         raise InputError([Problem("(command line)", None, "--output", f"{folder} is not a folder")])
     library = load_library(request.library) if request.library is not None else None
     loaded = [load(path, library) for path in paths]
-    planned = plan_episodes(loaded)
+    planned = plan_episodes(loaded, request.week)
     base = _base_url(request.base_url, folder)
     folder.mkdir(parents=True, exist_ok=True)
     state = _read_state(folder)
@@ -94,7 +96,7 @@ def publish(
     for plan in planned:
         warn(plan.session.warnings)
         name = f"{plan.stem}.mp3"
-        tags = Tags(plan.session.title, plan.album, track=plan.number)
+        tags = Tags(week_title(plan.session), plan.album, track=plan.number)
         done = render_episode(
             plan.session, folder / name, tags, request.render, sounds,
             state.get(name), speech_progress=speech_progress, render_progress=render_progress,
@@ -106,7 +108,7 @@ def publish(
             written[file] = ""
         episodes.append(
             Episode(
-                title=plan.session.title,
+                title=week_title(plan.session),
                 guid=plan.guid,
                 description=describe(plan.session),
                 season=plan.season,
@@ -148,21 +150,25 @@ def publish(
     return Published(folder / "feed.xml", folder / "index.html", fresh, len(rendered) - fresh)
 
 
-def plan_episodes(loaded: Sequence[Session | Program]) -> list[Planned]:
+def plan_episodes(loaded: Sequence[Session | Program], week: int | None = None) -> list[Planned]:
     """Every session in order, numbered: a program's weeks are seasons (season 1
-    without weeks), and episodes count up within each season across all files."""
+    without weeks), and episodes count up within each season across all files.
+
+    With `week`, only that week of each file's progression is planned.
+    """
     planned: list[Planned] = []
     counts: dict[int, int] = {}
     for item in loaded:
-        sessions = item.sessions if isinstance(item, Program) else (item,)
-        # Programs with weeks come with the progression branch; until then there are none.
-        weeks = getattr(item, "weeks", None) or 1
-        per_week = -(-len(sessions) // weeks)
-        for index, session in enumerate(sessions):
-            season = index // per_week + 1
+        if isinstance(item, Program):
+            sessions = [session for _, session in program_weeks(item, week)]
+        else:
+            sessions = [item if week is None else session_at_week(item, week)]
+        for session in sessions:
+            season = session.week or 1
             number = counts[season] = counts.get(season, 0) + 1
+            title = week_title(session)
             stem = f"s{season:02d}e{number:02d}-{slug(session.title)}"
-            guid = episode_guid(item.title, str(season), str(number), session.title)
+            guid = episode_guid(item.title, str(season), str(number), title)
             planned.append(Planned(session, item.title, season, number, stem, guid))
     return planned
 
@@ -220,7 +226,7 @@ def _episode_files(plan: Planned, done: Rendered) -> dict[str, str]:
         f"{plan.stem}.html": _page(
             "player.html",
             lang=done.language,
-            title=plan.session.title,
+            title=week_title(plan.session),
             album=plan.album,
             stem=plan.stem,
         ),
@@ -230,7 +236,7 @@ def _episode_files(plan: Planned, done: Rendered) -> dict[str, str]:
 def _index_page(channel: Channel, planned: Sequence[Planned], rendered: Sequence[Rendered]) -> str:
     rows = "\n".join(
         f'<li><a href="{quote(plan.stem)}.html"><span class="num">{plan.season}.{plan.number}'
-        f'</span><span class="name">{html.escape(plan.session.title)}</span>'
+        f'</span><span class="name">{html.escape(week_title(plan.session))}</span>'
         f'<span class="len">{round(done.duration_ms / 60000)} min</span></a></li>'
         for plan, done in zip(planned, rendered, strict=True)
     )
