@@ -146,6 +146,7 @@ class Session:
     wording: Path | None = None  # user wording file, resolved against the session's folder
     library: Path | None = None  # user exercise library file, likewise
     lead_in_ms: int = 10_000  # before the first exercise
+    lead_in_given: bool = False  # written by the user (else the compiler may lengthen it for tips)
     warnings: tuple[Problem, ...] = ()
 
     @property

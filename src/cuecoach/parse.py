@@ -705,7 +705,7 @@ class _Defaults:
 
     timing: Timing = field(default_factory=Timing)
     speech: SpeechSettings = field(default_factory=SpeechSettings)
-    lead_in_ms: int = 10_000
+    lead_in_ms: int | None = None  # None: not written (the session keeps its default)
     member_transition_ms: int = 10_000
     wording: Path | None = None
     library: Path | None = None
@@ -725,7 +725,7 @@ def _defaults(check: Checker, doc: TomlDocument) -> _Defaults:
     return _Defaults(
         timing=_timing(check, table, parts, Timing()),
         speech=speech,
-        lead_in_ms=_Defaults.lead_in_ms if lead_in is None else lead_in,
+        lead_in_ms=lead_in,
         member_transition_ms=_Defaults.member_transition_ms if member is None else member,
         wording=check.path((*parts, "wording"), table["wording"], folder)
         if "wording" in table
@@ -787,8 +787,15 @@ def _session(doc: TomlDocument, library: Library | None) -> Session:
         wording=defaults.wording,
         library=defaults.library,
         warnings=tuple(sorted_problems(check.warnings)),
-        lead_in_ms=defaults.lead_in_ms if lead_in is None else lead_in,
+        **_lead_in(lead_in if lead_in is not None else defaults.lead_in_ms),
     )
+
+
+def _lead_in(written: int | None) -> dict[str, Any]:
+    """The session's lead-in fields: as written, or the default and not given."""
+    if written is None:
+        return {}
+    return {"lead_in_ms": written, "lead_in_given": True}
 
 
 def is_program(data: dict[str, Any]) -> bool:
