@@ -420,9 +420,9 @@ def test_every_exercise_with_tips_gets_one_before_its_first_set_ends(session: Se
 
 
 def one(**fields: Any) -> Exercise:
-    return Exercise(
-        **{"name": "Goblet Squat", "sets": 3, "kind": WorkKind.REPS, "reps": 10} | fields
-    )
+    """A rep exercise, 3x10 Goblet Squat unless `fields` say otherwise."""
+    base: dict[str, Any] = {"name": "Goblet Squat", "sets": 3, "kind": WorkKind.REPS, "reps": 10}
+    return Exercise(**(base | fields))
 
 
 def test_tempo_calls_each_phase_and_counts_as_each_rep_ends() -> None:
