@@ -273,14 +273,14 @@ def test_day1_coaching_phrases() -> None:
     assert spoken(script, "get_ready") == ["Get ready. First up: Push-Ups."]
     sets = spoken(script, "set")
     assert sets[:3] == [
-        "Set 1 of 3, 12 reps.",  # "Get ready. First up: Push-Ups." said it just before
+        "Push-Ups. Set 1 of 3, 12 reps.",
         "Set 2 of 3, 12 reps.",
         "Last set, 12 reps.",
     ]
-    assert "Dumbbell Rows. Set 1 of 3, 10 reps per side." in sets
+    assert "Dumbbell Rows. Set 1 of 3, 10 reps per side at RPE 6." in sets
     assert "Plank with Shoulder Tap. Set 1 of 3, 20 taps." in sets
     assert "Rest, 60 seconds." in spoken(script, "rest")
-    assert "Up next: Dumbbell Rows, 3 sets." in spoken(script, "up_next")
+    assert "Up next: Dumbbell Rows, 3 sets at RPE 6." in spoken(script, "up_next")
     assert spoken(script, "switch") == ["Switch sides."] * 6  # 2 per-side exercises x 3 sets
     assert spoken(script, "finish") == ["Workout complete. Great work."]
     assert spoken(script, "form")  # tips from the library reached the transitions
@@ -501,7 +501,7 @@ def test_name_is_not_repeated_and_up_next_leaves_the_amount_to_the_set_call() ->
     # "Get ready. First up: Goblet Squat." is followed within 5 s by the set call.
     assert spoken(script, "set")[0] == "Set 1 of 3, 10 reps."
     day1 = day1_script()
-    assert "Up next: Dumbbell Rows, 3 sets." in spoken(day1, "up_next")
+    assert "Up next: Plank with Shoulder Tap, 3 sets." in spoken(day1, "up_next")
 
 
 def test_circuit_lead_in_names_every_move_and_its_rests_name_the_next() -> None:
