@@ -43,6 +43,7 @@ SPEECH_GAP_MS = 250  # silence kept between two spoken cues
 SET_CALL_GAP_MS = 500  # silence kept after a set call, before its countdown
 NAME_REPEAT_MS = 5_000  # an exercise's name is not said again within this
 LEAD_IN_WITH_TIPS_MS = 20_000  # the default lead-in, when the first exercise has tips
+LAST_COUNT_MS = 1_000  # after a counted set, kept for its last rep's number
 COUNTDOWN_FROM = 3
 WARNING_AT_MS = 10_000  # "10 seconds" before the end of a pause ...
 WARNING_MIN_PAUSE_MS = 20_000  # ... of at least this length
@@ -464,7 +465,7 @@ class _Cues:
             nxt = segs[i + 1] if i + 1 < len(segs) else None
             prev = segs[i - 1] if i else None
             if seg.kind in PAUSES and nxt is not None and nxt.kind is SegmentKind.WORK:
-                yield from self.pause(seg, nxt)
+                yield from self.pause(seg, nxt, prev)
             elif seg.kind is SegmentKind.WORK:
                 yield from self.work(seg, prev)
             elif seg.kind is SegmentKind.FINISH:
@@ -481,7 +482,7 @@ class _Cues:
                 text = self.w.say("time_left", duration=self.w.duration(left / 1000))
                 yield _Want(Priority.TIMING, text, "time_left", seg, at, at + 1000)
 
-    def pause(self, seg: _Seg, work: _Seg) -> Iterator[Cue | _Want]:
+    def pause(self, seg: _Seg, work: _Seg, prev: _Seg | None) -> Iterator[Cue | _Want]:
         w = self.w
         ex = seg.exercise
         assert ex is not None
@@ -495,6 +496,10 @@ class _Cues:
         if seg.kind is SegmentKind.REST or between_exercises:
             yield self.sound("rest", seg.start, seg)
             open_at += self.sound_ms.get("rest", 0)
+        done = prev.exercise if prev is not None and prev.kind is SegmentKind.WORK else None
+        if done is not None and done.timing.count_reps and done.reps:
+            # The last rep's number is said as the set ends: leave it room.
+            open_at = max(open_at, seg.start + LAST_COUNT_MS)
         last = work.start - count * 1000 - SPEECH_GAP_MS  # end before the countdown
         if seg.kind is SegmentKind.LEAD_IN:
             text, names = self.get_ready(seg)
