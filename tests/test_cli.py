@@ -85,7 +85,7 @@ def test_script_formats(fmt: str) -> None:
     code, out, _ = run("script", DAY1, "--format", fmt)
     assert code == 0
     first_line = {
-        "table": "Day 1 – Upper Body Strength + Core  —  27:08.0",
+        "table": "Day 1 – Upper Body Strength + Core  —  27:18.0",
         "json": "{",
         "srt": "1",
         "vtt": "WEBVTT",
@@ -99,13 +99,13 @@ def test_script_json_is_the_contract() -> None:
     _, out, _ = run("script", DAY1, "-f", "json")
     data = json.loads(out)
     assert list(data) == ["title", "duration", "segments", "cues"]
-    assert data["segments"][0] == {"start": 0.0, "end": 10.0, "kind": "lead_in", "exercise": "Push-Ups",
+    assert data["segments"][0] == {"start": 0.0, "end": 20.0, "kind": "lead_in", "exercise": "Push-Ups",
                                    "set": None, "sets": 3, "side": None}  # fmt: skip
     assert data["cues"][0] == {"at": 0.0, "duration": 2.4, "kind": "speech",
                                "text": "Get ready. First up: Push-Ups.", "exercise": "Push-Ups",
                                "set": None, "side": None, "role": "get_ready"}  # fmt: skip
     sound = next(c for c in data["cues"] if c["kind"] == "sound")
-    assert sound == {"at": 10.0, "duration": 0.3, "kind": "sound", "sound": "start",
+    assert sound == {"at": 20.0, "duration": 0.3, "kind": "sound", "sound": "start",
                      "exercise": "Push-Ups", "set": 1, "side": None, "role": "sound"}  # fmt: skip
 
 

@@ -14,12 +14,30 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA, SESSIONS
-from cuecoach.compile import FINISH_MS, compile_session, estimate_speech_seconds
+from cuecoach.compile import (
+    FINISH_MS,
+    LEAD_IN_WITH_TIPS_MS,
+    Priority,
+    _compile,
+    compile_session,
+    estimate_speech_seconds,
+)
 from cuecoach.cuescript import CueKind, CueScript, SegmentKind, to_json
-from cuecoach.model import Exercise, Group, Item, Session, SpeechSettings, Timing, WorkKind
+from cuecoach.model import (
+    LOAD_UNITS,
+    Exercise,
+    Group,
+    Item,
+    Load,
+    Session,
+    SpeechSettings,
+    Timing,
+    WorkKind,
+)
 from cuecoach.parse import load_session
 from cuecoach.pipeline import script_session
 from cuecoach.soundlengths import packaged_sound_ms
+from cuecoach.wording import load_wording
 
 VALID = sorted(p for p in (DATA / "valid").glob("*.toml") if not p.name.endswith(".words.toml"))
 PAUSES = {SegmentKind.LEAD_IN, SegmentKind.REST, SegmentKind.TRANSITION, SegmentKind.SWITCH}
@@ -57,7 +75,9 @@ def check_invariants(session: Session, script: CueScript) -> None:
 
     finish_ms = segments[-1].duration_ms
     assert finish_ms >= FINISH_MS
-    assert script.duration_ms - finish_ms == expected_ms(session)
+    lead_in = segments[0].duration_ms if segments[0].kind is SegmentKind.LEAD_IN else 0
+    assert lead_in == expected_lead_in(session)
+    assert script.duration_ms - finish_ms - lead_in == expected_ms(session) - session.lead_in_ms
 
     speech = [c for c in script.cues if c.kind is CueKind.SPEECH]
     for said, next_said in pairwise(speech):
@@ -78,6 +98,52 @@ def check_invariants(session: Session, script: CueScript) -> None:
     )
     assert announced == starts
     assert [c.role for c in speech].count("finish") == 1
+
+    check_set_calls_leave_room(script)
+    check_names_not_repeated(session, script)
+    check_tempo_on_phase_boundaries(session, script)
+
+
+def check_set_calls_leave_room(script: CueScript) -> None:
+    """A set call ends at least 0.5 s before the countdown that follows it."""
+    speech = [c for c in script.cues if c.kind is CueKind.SPEECH]
+    for call, after in pairwise(speech):
+        if call.role == "set" and after.role == "countdown":
+            assert after.at_ms - call.end_ms >= 500, (call, after)
+
+
+def check_names_not_repeated(session: Session, script: CueScript) -> None:
+    """No exercise name is said twice within 5 s (end of one to start of the next)."""
+    names = {ex.name for ex in session.exercises}
+    said_until: dict[str, int] = {}
+    for cue in script.cues:
+        for name in names:
+            if cue.text and name in cue.text:
+                assert cue.at_ms - said_until.get(name, -(10**9)) >= 5_000, (name, cue)
+                said_until[name] = cue.end_ms
+
+
+def check_tempo_on_phase_boundaries(session: Session, script: CueScript) -> None:
+    """Each tempo call starts exactly on a phase boundary of its set, to the ms."""
+    works = [s for s in script.segments if s.kind is SegmentKind.WORK]
+    for cue in (c for c in script.cues if c.role == "tempo"):
+        work = next(w for w in works if w.start_ms <= cue.at_ms < w.end_ms)
+        offsets = set()
+        for ex in session.exercises:  # names may repeat: any exercise of this name
+            if ex.name == cue.exercise and ex.timing.tempo_ms is not None:
+                rep = (cue.at_ms - work.start_ms) % ex.timing.rep_ms
+                if rep in {sum(ex.timing.tempo_ms[:i]) for i in range(4)}:
+                    offsets.add(rep)
+        assert offsets, cue
+
+
+def expected_lead_in(session: Session) -> int:
+    """The lead-in: as given, else at least 20 s when the first exercise has tips."""
+    first = session.items[0]
+    members = first.members if isinstance(first, Group) else (first,)
+    if session.lead_in_given or not any(m.cues or m.tips_setup for m in members):
+        return session.lead_in_ms
+    return max(session.lead_in_ms, LEAD_IN_WITH_TIPS_MS)
 
 
 def expected_ms(session: Session) -> int:
@@ -102,11 +168,20 @@ def expected_ms(session: Session) -> int:
 
 
 ms = st.integers(min_value=0, max_value=120_000)
+tempos = st.tuples(*[st.integers(0, 4_000)] * 4).filter(lambda t: sum(t) >= 500)
 timings = st.builds(
     Timing,
     rest_ms=ms, transition_ms=ms, rep_time_ms=st.integers(500, 6_000),
     switch_ms=st.integers(0, 10_000), pace_m_per_s=st.floats(0.5, 3.0),
-    count_reps=st.booleans(),
+    count_reps=st.booleans(), tempo_ms=st.none() | tempos,
+    time_calls_ms=st.lists(st.integers(1_000, 60_000), max_size=3, unique=True).map(
+        lambda calls: tuple(sorted(calls, reverse=True))
+    ),
+    cap_ms=st.integers(5_000, 90_000),
+)  # fmt: skip
+loads = st.builds(
+    Load, st.none() | st.floats(0.5, 200.0).map(lambda x: round(x, 1)),
+    st.sampled_from(LOAD_UNITS),
 )  # fmt: skip
 cue_texts = st.lists(
     st.text(st.characters(categories=["L", "Zs"]), min_size=1, max_size=40).filter(str.strip),
@@ -118,15 +193,18 @@ cue_texts = st.lists(
 def exercises(draw: st.DrawFn, sets: int | None = None, group: str | None = None) -> Exercise:
     kind = draw(st.sampled_from(WorkKind))
     n_sets = sets or draw(st.integers(1, 4))
+    amrap = kind is WorkKind.REPS and draw(st.booleans())
     amounts: dict[WorkKind, dict[str, Any]] = {
-        WorkKind.REPS: {"reps": draw(st.integers(1, 30))},
+        WorkKind.REPS: {"reps": None if amrap else draw(st.integers(1, 30)), "amrap": amrap},
         WorkKind.TIME: {"time_ms": draw(st.integers(1_000, 90_000))},
         WorkKind.DISTANCE: {"distance_m": draw(st.floats(1.0, 200.0))},
     }
     return Exercise(
         name=draw(st.sampled_from(["Push-Ups", "Side Plank", "Farmer's Carry", "Mystery Move"])),
         sets=n_sets, kind=kind, per_side=draw(st.booleans()), cues=tuple(draw(cue_texts)),
-        group=group, timing=draw(timings), **amounts[kind],
+        group=group, timing=draw(timings), side_label=draw(st.sampled_from(["side", "leg", "arm"])),
+        load=tuple(draw(st.lists(loads, min_size=n_sets, max_size=n_sets)) if draw(st.booleans()) else ()),
+        tips_setup=tuple(draw(cue_texts))[:2], **amounts[kind],
     )  # fmt: skip
 
 
@@ -142,7 +220,9 @@ def sessions(draw: st.DrawFn) -> Session:
             items.append(Group(f"g{n}", members, draw(ms), draw(ms), draw(st.integers(0, 20_000))))
         else:
             items.append(draw(exercises()))
-    return Session(title="Random", items=tuple(items), lead_in_ms=draw(ms))
+    return Session(
+        title="Random", items=tuple(items), lead_in_ms=draw(ms), lead_in_given=draw(st.booleans())
+    )
 
 
 def phrase_lengths(seed: int) -> Callable[[str], float]:
@@ -197,10 +277,10 @@ def test_day1_coaching_phrases() -> None:
         "Set 2 of 3, 12 reps.",
         "Last set, 12 reps.",
     ]
-    assert "Dumbbell Rows. Set 1 of 3, 10 reps per side." in sets
+    assert "Dumbbell Rows. Set 1 of 3, 10 reps per side at RPE 6." in sets
     assert "Plank with Shoulder Tap. Set 1 of 3, 20 taps." in sets
     assert "Rest, 60 seconds." in spoken(script, "rest")
-    assert "Up next: Dumbbell Rows, 3 sets of 10 reps per side." in spoken(script, "up_next")
+    assert "Up next: Dumbbell Rows, 3 sets at RPE 6." in spoken(script, "up_next")
     assert spoken(script, "switch") == ["Switch sides."] * 6  # 2 per-side exercises x 3 sets
     assert spoken(script, "finish") == ["Workout complete. Great work."]
     assert spoken(script, "form")  # tips from the library reached the transitions
@@ -223,7 +303,7 @@ def test_rep_counting_is_in_time_with_rep_time() -> None:
     script = compiled(Session("t", (ex,)))
     work = next(s for s in script.segments if s.kind is SegmentKind.WORK)
     reps = [(c.at_ms - work.start_ms, c.text) for c in script.cues if c.role == "rep"]
-    assert reps == [(2_000 + 4_000 * i, str(i + 1)) for i in range(5)]
+    assert reps == [(4_000 * (i + 1), str(i + 1)) for i in range(5)]  # where each rep ends
 
 
 def test_form_tips_are_dropped_before_anything_else() -> None:
@@ -269,3 +349,186 @@ def test_thousand_exercise_session_compiles() -> None:
     session = Session("big", tuple(ex[i % len(ex)] for i in range(1_000)))
     script = compiled(session)
     check_invariants(session, script)
+
+
+# ---- issue 11: coaching -------------------------------------------------------
+
+PRIORITY_OF_ROLE = {
+    "form": Priority.FORM, "setup": Priority.FORM, "rep": Priority.REP_COUNT,
+    "tempo": Priority.REP_COUNT, "up_next": Priority.UP_NEXT, "time_left": Priority.TIMING,
+    "halfway": Priority.TIMING, "get_ready": Priority.ANNOUNCE, "rest": Priority.ANNOUNCE,
+    "switch": Priority.ANNOUNCE,
+}  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions(), st.integers(0, 3))
+def test_drops_follow_the_documented_order(session: Session, seed: int) -> None:
+    """No cue is spoken where a more important one was dropped for want of room."""
+    durations = estimate_speech_seconds if seed == 0 else phrase_lengths(seed)
+    result = _compile(session, load_wording(), durations, packaged_sound_ms())
+    kept = [c for c in result.script.cues if c.role in PRIORITY_OF_ROLE]
+    for want, need in result.dropped:
+        lo, hi = want.extent(need)
+        for cue in kept:
+            if PRIORITY_OF_ROLE[cue.role] > want.priority:
+                assert not (lo <= cue.at_ms < hi), (want.text, want.role, cue)
+
+
+roomy_timings = timings.map(
+    lambda t: dataclasses.replace(t, transition_ms=max(t.transition_ms, 30_000))
+)
+
+
+@st.composite
+def roomy_sessions(draw: st.DrawFn) -> Session:
+    """Sessions with the pauses a coach leaves (30 s between exercises, 15 s inside
+    groups), each exercise named apart so that its first set can be found by name."""
+    session = draw(sessions())
+    items: list[Item] = []
+    names = (f"Move {n}" for n in range(100))
+
+    def roomy(ex: Exercise) -> Exercise:
+        return dataclasses.replace(ex, name=next(names), timing=draw(roomy_timings))
+
+    for item in session.items:
+        if isinstance(item, Group):
+            members = tuple(roomy(m) for m in item.members)
+            gap = max(item.member_transition_ms, 15_000)
+            items.append(Group(item.name, members, item.rest_ms, 30_000, gap))
+        else:
+            items.append(roomy(item))
+    return dataclasses.replace(session, items=tuple(items), lead_in_given=False)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(roomy_sessions())
+def test_every_exercise_with_tips_gets_one_before_its_first_set_ends(session: Session) -> None:
+    script = compiled(session)
+    for ex in session.exercises:
+        if not (ex.cues or ex.tips_setup):
+            continue
+        first_end = next(
+            s.end_ms
+            for s in script.segments
+            if s.kind is SegmentKind.WORK and s.exercise == ex.name
+        )
+        assert any(
+            c.role in ("form", "setup") and c.exercise == ex.name and c.at_ms < first_end
+            for c in script.cues
+        ), ex.name
+
+
+def one(**fields: Any) -> Exercise:
+    """A rep exercise, 3x10 Goblet Squat unless `fields` say otherwise."""
+    base: dict[str, Any] = {"name": "Goblet Squat", "sets": 3, "kind": WorkKind.REPS, "reps": 10}
+    return Exercise(**(base | fields))
+
+
+def test_tempo_calls_each_phase_and_counts_as_each_rep_ends() -> None:
+    timing = Timing(tempo_ms=(3_000, 1_000, 1_000, 0), count_reps=True)
+    script = compiled(Session("t", (one(sets=1, reps=3, timing=timing),)))
+    work = next(s for s in script.segments if s.kind is SegmentKind.WORK)
+    calls = [(c.at_ms - work.start_ms, c.text) for c in script.cues if c.role in ("tempo", "rep")]
+    assert calls == [
+        (0, "Down."), (3_000, "Hold."), (4_000, "Up."), (5_000, "1"),
+        (8_000, "Hold."), (9_000, "Up."), (10_000, "2"),
+        (13_000, "Hold."), (14_000, "Up."), (15_000, "3"),
+    ]  # fmt: skip
+    assert work.duration_ms == 15_000
+
+
+def test_load_is_said_in_the_set_call_and_up_next_and_shown_on_the_segment() -> None:
+    loads = (Load(10, "kg"), Load(12, "kg"), Load(12.5, "kg"))
+    squat = one(load=loads)
+    script = compiled(Session("t", (one(name="Push-Ups", sets=1), squat)))
+    assert "Up next: Goblet Squat, 3 sets at 10 kilograms." in spoken(script, "up_next")
+    assert "Set 2 of 3, 10 reps at 12 kilograms." in spoken(script, "set")
+    shown = [s.load for s in script.segments if s.kind is SegmentKind.WORK]
+    assert shown == [None, "10 kg", "12 kg", "12.5 kg"]
+    bodyweight = compiled(Session("t", (one(sets=1, load=(Load(None, "bodyweight"),)),)))
+    assert spoken(bodyweight, "set") == ["One set, 10 reps at bodyweight."]
+    assert '"load": "bodyweight"' in to_json(bodyweight)
+
+
+def test_sides_are_said_as_written() -> None:
+    script = compiled(Session("t", (one(per_side=True, side_label="leg"),)))
+    assert "Set 2 of 3, 10 reps per leg." in spoken(script, "set")
+
+
+def test_amrap_sets_last_their_cap_with_time_calls() -> None:
+    timing = Timing(cap_ms=45_000, time_calls_ms=(30_000, 10_000))
+    script = compiled(Session("t", (one(sets=2, reps=None, amrap=True, timing=timing),)))
+    works = [s for s in script.segments if s.kind is SegmentKind.WORK]
+    assert [(w.duration_ms, w.amrap) for w in works] == [(45_000, True)] * 2
+    assert "Last set, as many reps as you can in 45 seconds." in spoken(script, "set")
+    calls = [
+        (c.at_ms - w.start_ms, c.text) for w in works for c in script.cues
+        if c.role == "time_left" and w.start_ms <= c.at_ms < w.end_ms
+    ]  # fmt: skip
+    assert calls == [(15_000, "30 seconds."), (35_000, "10 seconds.")] * 2
+    assert '"amrap": true' in to_json(script)
+
+
+def test_time_calls_replace_the_ten_second_warning_in_rests() -> None:
+    timing = Timing(rest_ms=60_000, time_calls_ms=(30_000, 10_000))
+    script = compiled(Session("t", (one(sets=2, timing=timing),)))
+    rest = next(s for s in script.segments if s.kind is SegmentKind.REST)
+    calls = [
+        (rest.end_ms - c.at_ms, c.text) for c in script.cues
+        if c.role == "time_left" and rest.start_ms <= c.at_ms < rest.end_ms
+    ]  # fmt: skip
+    assert calls == [(30_000, "30 seconds."), (10_000, "10 seconds.")]
+
+
+def test_first_exercise_gets_its_tips_in_a_lengthened_lead_in() -> None:
+    ex = one(cues=("Chest up.",), tips_setup=("Hold the weight at your chest.",))
+    script = compiled(Session("t", (ex,)))
+    lead_in = script.segments[0]
+    assert lead_in.duration_ms == LEAD_IN_WITH_TIPS_MS
+    said = [c.text for c in script.cues if c.at_ms < lead_in.end_ms and c.kind is CueKind.SPEECH]
+    assert said[:3] == [
+        "Get ready. First up: Goblet Squat.",
+        "Hold the weight at your chest.",
+        "Chest up.",
+    ]
+    given = compiled(Session("t", (ex,), lead_in_ms=10_000, lead_in_given=True))
+    assert given.segments[0].duration_ms == 10_000
+
+
+def test_name_is_not_repeated_and_up_next_leaves_the_amount_to_the_set_call() -> None:
+    script = compiled(Session("t", (one(),)))
+    # "Get ready. First up: Goblet Squat." is followed within 5 s by the set call.
+    assert spoken(script, "set")[0] == "Set 1 of 3, 10 reps."
+    day1 = day1_script()
+    assert "Up next: Plank with Shoulder Tap, 3 sets." in spoken(day1, "up_next")
+
+
+def test_circuit_lead_in_names_every_move_and_its_rests_name_the_next() -> None:
+    members = (one(name="Push-Ups", group="A"), one(name="Inverted Rows", group="A"))
+    circuit = Group("A", members, rest_ms=20_000)
+    script = compiled(Session("t", (circuit,), lead_in_ms=15_000, lead_in_given=True))
+    assert spoken(script, "get_ready") == [
+        "Get ready. First up, 3 rounds of Push-Ups and Inverted Rows."
+    ]
+    assert spoken(script, "rest") == ["Rest, 20 seconds. Next: Push-Ups."] * 2
+
+
+def test_group_tips_are_labelled_with_their_own_exercise() -> None:
+    members = (
+        one(name="Push-Ups", group="A", cues=("Elbows in.",)),
+        one(name="Inverted Rows", group="A", cues=("Pull your chest to the bar.",)),
+    )
+    script = compiled(Session("t", (Group("A", members),)))
+    tips = {(c.text, c.exercise) for c in script.cues if c.role == "form"}
+    assert ("Pull your chest to the bar.", "Inverted Rows") in tips
+    assert ("Elbows in.", "Push-Ups") in tips
+
+
+def test_rep_sets_of_30_seconds_get_a_tip_mid_set() -> None:
+    ex = one(sets=1, reps=10, cues=("Knees out.",), timing=Timing(rep_time_ms=3_000))
+    script = compiled(Session("t", (ex,), lead_in_given=True))
+    work = next(s for s in script.segments if s.kind is SegmentKind.WORK)
+    assert [c.text for c in script.cues if c.role == "form" and c.at_ms >= work.start_ms] == [
+        "Knees out."
+    ]

@@ -22,8 +22,10 @@ def test_every_language_has_every_key_and_only_known_placeholders(language: str)
 
 @pytest.mark.parametrize(
     ("key", "values", "expected"),
-    [("up_next", {"next": "Push-Ups", "sets": 1, "amount": "12 reps"}, "Up next: Push-Ups, 1 set of 12 reps."),
-     ("up_next", {"next": "Push-Ups", "sets": 3, "amount": "12 reps"}, "Up next: Push-Ups, 3 sets of 12 reps."),
+    [("up_next", {"next": "Push-Ups", "sets": 1, "amount": "12 reps"}, "Up next: Push-Ups, 1 set."),
+     ("up_next", {"next": "Push-Ups", "sets": 3, "amount": "12 reps"}, "Up next: Push-Ups, 3 sets."),
+     ("load_kg", {"kg": 1}, "1 kilogram"),
+     ("load_kg", {"kg": 12.5}, "12.5 kilograms"),
      ("amount_reps", {"reps": 1, "unit": "rep"}, "1 rep"),
      ("duration_seconds", {"seconds": 1}, "1 second"),
      ("duration_minutes", {"minutes": 2}, "2 minutes"),

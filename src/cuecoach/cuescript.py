@@ -33,6 +33,8 @@ class Segment:
     set: int | None
     sets: int | None
     side: int | None
+    load: str | None = None  # the set's load as shown: "12 kg", "25 lb", "bodyweight", "RPE 8"
+    amrap: bool = False  # as many reps as you can: ends when the user is done, or at its cap
 
     @property
     def duration_ms(self) -> int:
@@ -95,20 +97,27 @@ def to_dict(script: CueScript) -> dict[str, object]:
     return {
         "title": script.title,
         "duration": _seconds(script.duration_ms),
-        "segments": [
-            {
-                "start": _seconds(s.start_ms),
-                "end": _seconds(s.end_ms),
-                "kind": s.kind.value,
-                "exercise": s.exercise,
-                "set": s.set,
-                "sets": s.sets,
-                "side": s.side,
-            }
-            for s in script.segments
-        ],
+        "segments": [_segment_dict(s) for s in script.segments],
         "cues": cues,
     }
+
+
+def _segment_dict(s: Segment) -> dict[str, object]:
+    segment: dict[str, object] = {
+        "start": _seconds(s.start_ms),
+        "end": _seconds(s.end_ms),
+        "kind": s.kind.value,
+        "exercise": s.exercise,
+        "set": s.set,
+        "sets": s.sets,
+        "side": s.side,
+    }
+    # Written only when set, so scripts without them read as before.
+    if s.load is not None:
+        segment["load"] = s.load
+    if s.amrap:
+        segment["amrap"] = True
+    return segment
 
 
 def to_json(script: CueScript) -> str:
@@ -180,6 +189,10 @@ def _segment_label(s: Segment) -> str:
         parts.append(f"set {s.set}/{s.sets}")
     if s.side is not None:
         parts.append(f"side {s.side}")
+    if s.load is not None:
+        parts.append(s.load)
+    if s.amrap:
+        parts.append("as many as you can")
     return " · ".join(parts) + f"  ({s.duration_ms / 1000:g} s)"
 
 
