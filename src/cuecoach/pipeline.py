@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .compile import SOUND_SECONDS, candidate_phrases, compile_session
 from .cuescript import CueScript
-from .errors import AudioError, InputError, Problem
+from .errors import InputError, Problem
 from .library import load_library
 from .model import Program, Session, SpeechSettings
 from .parse import load, load_session
@@ -117,15 +117,31 @@ class ExportRequest:
     sounds: Mapping[str, Path] = field(default_factory=dict)
 
 
-def _write_text(path: Path, text: str) -> None:
-    """Write `text` next to `path` first and rename, so a failure leaves no half file."""
-    temp = path.with_name(f".{path.name}.part")
-    try:
-        temp.write_text(text, encoding="utf-8")
-        temp.replace(path)
-    except OSError as err:
-        temp.unlink(missing_ok=True)
-        raise AudioError(f"cannot write {path}: {err.strerror or err}") from err
+def _check_export_outputs(path: Path, loaded: Session | Program, request: ExportRequest) -> None:
+    """Refuse, before any work, outputs that clash with the inputs, each other or their format."""
+    from .outputs import check_audio_name, check_outputs
+    from .speech.settings import config_path
+
+    sessions = loaded.sessions if isinstance(loaded, Program) else (loaded,)
+    inputs = [path, config_path(), *request.sounds.values()]
+    inputs += [p for p in (request.music, request.wording, request.library) if p is not None]
+    inputs += [p for s in sessions for p in (s.path, s.wording) if p is not None]
+    if isinstance(loaded, Program):
+        if request.cues is not None:
+            raise InputError([Problem("(command line)", None, "--cues",
+                                      "takes a session file, not a program")])  # fmt: skip
+        check_outputs([], inputs, ("--output", request.output or Path(path.stem)))
+        return
+    out = request.output or Path(path.stem + ".mp3")
+    check_audio_name("--output", out)
+    if request.bitrate is not None and out.suffix.lower() == ".wav":
+        raise InputError([Problem("(command line)", None, "--bitrate",
+                                  "a WAV file is not compressed; leave out --bitrate "
+                                  "or write an .mp3")])  # fmt: skip
+    files = [("--output", out)]
+    files += [("--cues", request.cues)] if request.cues is not None else []
+    files += [("--lrc", out.with_suffix(".lrc"))] if request.lrc else []
+    check_outputs(files, inputs)
 
 
 def export_file(
@@ -144,6 +160,7 @@ def export_file(
     """
     from .cuescript import to_json, to_lrc
     from .export import ExportOptions, ProgramTrack, Tags, export_program, render, sigterm_raises
+    from .outputs import staged_outputs, write_text
     from .sounds import load_sounds
 
     if request.music is not None and not request.music.is_file():
@@ -156,6 +173,7 @@ def export_file(
     options = ExportOptions(sample_rate=request.sample_rate, music=request.music, **rate)
     sounds = load_sounds(options.sample_rate, request.sounds)
     loaded = load(path, load_library(request.library) if request.library is not None else None)
+    _check_export_outputs(path, loaded, request)
 
     def heard(session: Session) -> tuple[CueScript, dict[str, Clip]]:
         warn(session.warnings)
@@ -165,11 +183,8 @@ def export_file(
         )  # fmt: skip
         return prepared.script, prepared.speech_clips()
 
-    with sigterm_raises():
+    with sigterm_raises(), staged_outputs():
         if isinstance(loaded, Program):
-            if request.cues is not None:
-                raise InputError([Problem("(command line)", None, "--cues",
-                                          "takes a session file, not a program")])  # fmt: skip
             tracks = []
             for session in loaded.sessions:
                 script, clips = heard(session)
@@ -178,7 +193,7 @@ def export_file(
             written = export_program(tracks, sounds, folder, loaded.title, options, render_progress)
             if request.lrc:
                 for track, audio in zip(tracks, written, strict=False):
-                    _write_text(audio.with_suffix(".lrc"), to_lrc(track.script))
+                    write_text(audio.with_suffix(".lrc"), to_lrc(track.script))
             return written
         out = request.output or Path(path.stem + ".mp3")
         script, clips = heard(loaded)
@@ -186,9 +201,9 @@ def export_file(
         render(script, clips, sounds, out, options, tags, render_progress)
         written = [out]
         if request.cues is not None:
-            _write_text(request.cues, to_json(script))
+            write_text(request.cues, to_json(script))
             written.append(request.cues)
         if request.lrc:
-            _write_text(out.with_suffix(".lrc"), to_lrc(script))
+            write_text(out.with_suffix(".lrc"), to_lrc(script))
             written.append(out.with_suffix(".lrc"))
         return written
