@@ -178,6 +178,9 @@ class _Checker:
         except units.UnitError as exc:
             self.error(parts, str(exc))
             return None
+        except OverflowError:  # a whole number past any float, e.g. 310 digits
+            self.error(parts, "number far too large")
+            return None
 
     def duration_ms(self, parts: KeyPath, value: object, limit: DurationLimit) -> int | None:
         seconds = self.parsed(parts, value, units.parse_duration)
@@ -210,7 +213,11 @@ class _Checker:
         if text is None:
             return None
         target = self.doc.path.parent / Path(text).expanduser()
-        if not target.is_file():
+        try:
+            found = target.is_file()
+        except OSError:  # a name too long for the file system, say
+            found = False
+        if not found:
             self.error(parts, f'no such file "{text}" (looked for {target})')
             return None
         return target
@@ -262,7 +269,7 @@ def validate_speech(values: dict[str, Any]) -> list[tuple[str, str]]:
             low_v, high_v = VOLUME_RANGE
             number = isinstance(value, int | float) and not isinstance(value, bool)
             if not number or not low_v <= value <= high_v:
-                got = f"{value:g}" if number else shown
+                got = f"{value:g}" if isinstance(value, float) else value if number else shown
                 problems.append((key, f"expected a volume from {low_v:g} to {high_v:g}, got {got}"))
         elif key == "language" and (not isinstance(value, str) or not _LANGUAGE.match(value)):
             problems.append((key, f'expected a language code like "en" or "es", got {shown}'))

@@ -1,0 +1,74 @@
+"""Feed many hostile variations of valid input files to the loaders; print what broke.
+
+    .venv/bin/python scripts/fuzz_loaders.py [--count 100000] [--seed 1]
+
+The same mutations as tests/test_fuzz.py, at volume. Prints the inputs run,
+the crashes (any exception but the project's own errors; the first few with
+the input that caused them, saved under the work folder), the time taken and
+the slowest input. Exits 1 if anything crashed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=100_000, help="inputs to run")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the first input")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="cuecoach-fuzz-"))
+    # Keep the user's real config and cache out of it.
+    os.environ["XDG_CONFIG_HOME"] = str(work / "config")
+    os.environ["XDG_CACHE_HOME"] = str(work / "cache")
+    from fuzz_inputs import LOADERS, crash_of, mutate, prepare_folder, seed_files
+
+    prepare_folder(work)
+    seeds = seed_files()
+    everything = [s for files in seeds.values() for s in files]
+    kinds = sorted(LOADERS)
+    crashes: Counter[str] = Counter()
+    per_kind: Counter[str] = Counter()
+    slowest = (0.0, "")
+    start = time.perf_counter()
+    for number in range(args.seed, args.seed + args.count):
+        rng = random.Random(number)
+        kind = rng.choice(kinds)
+        data = mutate(rng, rng.choice(seeds[kind]), everything)
+        path = work / f"fuzzed-{kind}.toml"
+        path.write_bytes(data)
+        began = time.perf_counter()
+        crash = crash_of(kind, path)
+        took = time.perf_counter() - began
+        per_kind[kind] += 1
+        if took > slowest[0]:
+            slowest = (took, f"seed {number} ({kind}, {len(data):,} bytes)")
+        if crash is not None:
+            label = f"{kind}: {type(crash).__name__}: {str(crash)[:120]}"
+            if label not in crashes:
+                saved = work / f"crash-{number}-{kind}.toml"
+                saved.write_bytes(data)
+                print(f"crash at seed {number}: {label}\n  input saved as {saved}")
+            crashes[label] += 1
+    elapsed = time.perf_counter() - start
+    kinds_run = ", ".join(f"{k} {n:,}" for k, n in sorted(per_kind.items()))
+    print(f"inputs run:   {args.count:,} ({kinds_run})")
+    print(f"crashes:      {sum(crashes.values())} ({len(crashes)} distinct)")
+    print(f"time:         {elapsed:.1f} s ({1000 * elapsed / args.count:.2f} ms per input)")
+    print(f"slowest:      {1000 * slowest[0]:.0f} ms, {slowest[1]}")
+    return 1 if crashes else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
