@@ -5,7 +5,8 @@
 The same mutations as tests/test_fuzz.py, at volume. Prints the inputs run,
 the crashes (any exception but the project's own errors; the first few with
 the input that caused them, saved under the work folder), the time taken and
-the slowest input. Exits 1 if anything crashed.
+the slowest input, then how long the worst inputs known take to be read (or
+refused). Exits 1 if anything crashed.
 """
 
 from __future__ import annotations
@@ -67,7 +68,50 @@ def main() -> int:
     print(f"crashes:      {sum(crashes.values())} ({len(crashes)} distinct)")
     print(f"time:         {elapsed:.1f} s ({1000 * elapsed / args.count:.2f} ms per input)")
     print(f"slowest:      {1000 * slowest[0]:.0f} ms, {slowest[1]}")
+    print("worst inputs known (time to load or refuse, and the answer):")
+    for label, path in worst_inputs(work):
+        began = time.perf_counter()
+        crash = crash_of("session", path)
+        took = time.perf_counter() - began
+        answer = "CRASH " + repr(crash) if crash else _answer(path)
+        print(f"  {label:<34} {1000 * took:8.1f} ms  {answer[:90]}")
     return 1 if crashes else 0
+
+
+def worst_inputs(work: Path) -> list[tuple[str, Path]]:
+    """Sessions built to be slow or large, plus the special files, as (label, path)."""
+    from cuecoach.tomlfile import MAX_INPUT_BYTES
+
+    entry = '[[exercise]]\nname = "Push-Ups"\ndo = "3x10"\nrest = "60s"\n'
+    texts = {
+        "492 nested arrays": "x = " + "[" * 492 + "]" * 492 + "\n",
+        "328 nested inline tables": "x = " + "{a = " * 328 + "1" + "}" * 328 + "\n",
+        "4,301-digit reps": entry + "reps = 1" + "0" * 4300 + "\n",
+        "10,000-char rest value": entry.replace('"60s"', '"' + "1" * 10_000 + '!"'),
+        "100 KB session (1,800 exercises)": entry * (100_000 // len(entry)),
+        "1 MB of keys": "".join(f"k{i} = 1\n" for i in range(MAX_INPUT_BYTES // 12)),
+        "1 MB dotted key": "a" + ".a" * (MAX_INPUT_BYTES // 2 - 10) + " = 1\n",
+        "1 MB + 1 byte": entry + "#" * (MAX_INPUT_BYTES - len(entry) + 1),
+    }
+    inputs: list[tuple[str, Path]] = []
+    for label, text in texts.items():
+        path = work / f"worst-{len(inputs)}.toml"
+        path.write_text(text, encoding="utf-8")
+        inputs.append((label, path))
+    fifo = work / "worst-fifo.toml"
+    os.mkfifo(fifo)
+    return [*inputs, ("/dev/zero", Path("/dev/zero")), ("a named pipe", fifo)]
+
+
+def _answer(path: Path) -> str:
+    from cuecoach.errors import InputError
+    from cuecoach.parse import load
+
+    try:
+        load(path)
+    except InputError as exc:
+        return f"refused: {exc.problems[0].message}"
+    return "accepted"
 
 
 if __name__ == "__main__":

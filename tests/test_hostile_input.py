@@ -23,9 +23,12 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import DATA, SESSIONS
-from cuecoach.cli import ProgressBar, cli, shown
+from cuecoach.cli import ProgressBar, cli
 from cuecoach.errors import AudioError
+from cuecoach.live.display import cue_text, describe
 from cuecoach.outputs import make_folder, output_file, staged_outputs, write_text
+from cuecoach.pipeline import prepare
+from cuecoach.terminal import shown
 from cuecoach.tomlfile import MAX_INPUT_BYTES
 
 MINIMAL = DATA / "valid" / "minimal.toml"
@@ -288,6 +291,9 @@ def test_control_characters_from_files_are_shown_escaped(tmp_path: Path) -> None
         assert "\x1b" not in text and "\x07" not in text
         assert "\\x1b[2J" in text  # the exercise's name, escaped (and warned about)
     assert shown("Evil\x1b]0;owned\x07\tend\n") == "Evil\\x1b]0;owned\\x07\tend\n"
+    script = prepare(path).script  # and the live display of `play`
+    lines = [describe(s) for s in script.segments] + [cue_text(c) for c in script.cues]
+    assert "\x1b" not in "".join(lines) and any("Clear\\x1b[2J Press" in line for line in lines)
 
 
 def colour_of_error(env: dict[str, str]) -> bytes:

@@ -7,21 +7,17 @@ Every `CuecoachError` becomes a message on stderr and exit status 2.
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import signal
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from .errors import CuecoachError, InputError, Problem
+from .terminal import shown
 
 if TYPE_CHECKING:
     from .model import SpeechSettings
@@ -31,15 +27,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
 FORMATS = ("table", "json", "srt", "vtt", "lrc")
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def shown(text: str) -> str:
-    """`text` safe for a terminal: control characters (escape sequences that
-    could retitle the window or clear the screen) written as ``\\x1b``."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
@@ -72,8 +59,10 @@ class Failure(click.ClickException):
 
 class _Commands(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
+        from .outputs import exit_on_signals
+
         try:
-            with _signals_exit():
+            with exit_on_signals():
                 return super().invoke(ctx)
         except CuecoachError as exc:
             raise Failure("\n".join(error_lines(exc))) from None
@@ -82,26 +71,6 @@ class _Commands(click.Group):
             # the terminal's mode); 130 is what a shell expects after Ctrl-C.
             click.echo("\ninterrupted", err=True)
             raise SystemExit(EXIT_INTERRUPTED) from None
-
-
-@contextmanager
-def _signals_exit() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise SystemExit(128 + signal) instead of killing the process,
-    so `finally` blocks run: temporary files go, and the terminal gets its echo back."""
-    if threading.current_thread() is not threading.main_thread() or sys.platform == "win32":
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(128 + signum)
-
-    caught = (signal.SIGTERM, signal.SIGHUP)
-    previous = {signum: signal.signal(signum, handler) for signum in caught}
-    try:
-        yield
-    finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
 
 
 def warn(problems: Iterable[Problem]) -> None:

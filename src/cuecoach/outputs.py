@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
+from types import FrameType
 from typing import IO
 
 from .errors import AudioError, InputError, Problem
@@ -34,13 +35,16 @@ class Staged:
     """Files written under temporary names and folders created, until commit or discard."""
 
     def __init__(self) -> None:
-        self._files: list[tuple[Path, Path]] = []  # (temporary, target)
+        self._temporaries: list[Path] = []  # every one made, written or not
+        self._files: list[tuple[Path, Path]] = []  # (temporary, target) ready to commit
         self._folders: list[Path] = []  # created by this run, outermost first
 
     @contextmanager
     def file(self, path: Path) -> Iterator[IO[bytes]]:
         """A temporary file next to `path`, staged to replace it if the block completes."""
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        with _signals_held():  # a Ctrl-C now must find the new file listed, to remove it
+            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+            self._temporaries.append(Path(temp))
         try:
             with os.fdopen(fd, "w+b") as file:
                 yield file
@@ -56,8 +60,9 @@ class Staged:
     def folder(self, path: Path) -> None:
         """Create `path` and its missing parents, to be removed again on discard."""
         missing = [p for p in (path, *path.parents) if not os.path.lexists(p)]
-        path.mkdir(parents=True, exist_ok=True)
-        self._folders.extend(reversed(missing))
+        with _signals_held():
+            path.mkdir(parents=True, exist_ok=True)
+            self._folders.extend(reversed(missing))
 
     def commit(self) -> None:
         """Rename every staged file into place."""
@@ -70,13 +75,15 @@ class Staged:
         except BaseException:
             self.discard()
             raise
+        self._temporaries.clear()
         self._folders.clear()
 
     def discard(self) -> None:
-        """Remove every staged file and every folder this run created."""
-        for temp, _ in self._files:
+        """Remove every temporary file and every folder this run created."""
+        for temp in self._temporaries:
             with suppress(OSError):
                 temp.unlink()
+        self._temporaries.clear()
         self._files.clear()
         for folder in reversed(self._folders):
             with suppress(OSError):
@@ -155,17 +162,58 @@ def _new_file_mode(path: Path) -> int:
 
 
 @contextmanager
-def _signals_held() -> Iterator[None]:
-    """Delay Ctrl-C and termination while files are renamed, so a run is never half in place."""
-    if sys.platform == "win32":
+def exit_on_signals() -> Iterator[None]:
+    """Inside the block, SIGTERM and SIGHUP raise SystemExit(128 + signal) instead of
+    killing the process, so that `finally` blocks run: a run's temporary files are
+    removed and a terminal gets its settings back. Ctrl-C already raises
+    KeyboardInterrupt. Does nothing outside the main thread, where handlers cannot be set.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    caught = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {signum: signal.signal(signum, handler) for signum in caught}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+_HELD_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Delay Ctrl-C and termination to the end of the block (creating or renaming
+    files), so that a run is never left half in place or with a file it lost track of.
+
+    Python runs signal handlers in the main thread whichever thread the signal
+    hit, so masking signals would not do; the handlers note them instead, and
+    the block's end raises them again.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        pending.append(signum)
+
+    previous = {signum: signal.signal(signum, note) for signum in _HELD_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in pending:
+            signal.raise_signal(signum)
 
 
 def check_outputs(

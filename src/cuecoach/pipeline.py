@@ -159,8 +159,8 @@ def export_file(
     playlist. Every file is written whole or not at all.
     """
     from .cuescript import to_json, to_lrc
-    from .export import ExportOptions, ProgramTrack, Tags, export_program, render, sigterm_raises
-    from .outputs import staged_outputs, write_text
+    from .export import ExportOptions, ProgramTrack, Tags, export_program, render
+    from .outputs import exit_on_signals, staged_outputs, write_text
     from .sounds import load_sounds
 
     if request.music is not None and not request.music.is_file():
@@ -183,7 +183,7 @@ def export_file(
         )  # fmt: skip
         return prepared.script, prepared.speech_clips()
 
-    with sigterm_raises(), staged_outputs():
+    with exit_on_signals(), staged_outputs():
         if isinstance(loaded, Program):
             tracks = []
             for session in loaded.sessions:

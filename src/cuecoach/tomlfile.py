@@ -144,7 +144,6 @@ few kilobytes, and refusing more keeps a stray log or disk image from stalling u
 
 _MAX_DIGITS = 4300  # Python's int() refuses longer numbers (sys.get_int_max_str_digits)
 _LONG_NUMBER = re.compile(rf"[0-9_]{{{_MAX_DIGITS + 1},}}")
-_NON_VALUE_START = tuple("\"'[{")
 
 
 def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
@@ -265,7 +264,7 @@ def _syntax_error(name: str, text: str, line_no: int | None, message: str) -> In
 
 def _quoted_fix(value: str) -> str | None:
     """`value` in quotes, when it is bare text that quoting would make valid."""
-    if not value or value.startswith(_NON_VALUE_START):
+    if not value[:1].isalnum():  # text starts like a word; "= 3" or "[x" are other slips
         return None
     try:
         tomllib.loads(f"v = {value}")

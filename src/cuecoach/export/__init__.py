@@ -19,17 +19,14 @@ files are written through `cuecoach.outputs`, all of a run or none.
 
 from __future__ import annotations
 
-import signal
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import FrameType
 
 from ..audio import Clip
 from ..cuescript import CueScript
 from ..errors import AudioError
+from ..outputs import exit_on_signals as sigterm_raises
 from ..outputs import make_folder, output_file
 from .encoding import Sink, encode
 from .files import file_name, one_line
@@ -169,27 +166,6 @@ def export_program(
     except OSError as err:
         raise AudioError(f"cannot write {playlist}: {err.strerror or err}") from err
     return [*written, playlist]
-
-
-@contextmanager
-def sigterm_raises() -> Iterator[None]:
-    """Inside the block, SIGTERM raises SystemExit(143) instead of killing the process.
-
-    That lets a running export remove its temporary file on the way out. Does
-    nothing outside the main thread, where signal handlers cannot be set.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _no_progress(done: float, total: float) -> None:
