@@ -82,6 +82,7 @@ def worst_inputs(work: Path) -> list[tuple[str, Path]]:
     """Sessions built to be slow or large, plus the special files, as (label, path)."""
     from cuecoach.tomlfile import MAX_INPUT_BYTES
 
+    kb = MAX_INPUT_BYTES // 1000
     entry = '[[exercise]]\nname = "Push-Ups"\ndo = "3x10"\nrest = "60s"\n'
     texts = {
         "492 nested arrays": "x = " + "[" * 492 + "]" * 492 + "\n",
@@ -89,9 +90,11 @@ def worst_inputs(work: Path) -> list[tuple[str, Path]]:
         "4,301-digit reps": entry + "reps = 1" + "0" * 4300 + "\n",
         "10,000-char rest value": entry.replace('"60s"', '"' + "1" * 10_000 + '!"'),
         "100 KB session (1,800 exercises)": entry * (100_000 // len(entry)),
-        "1 MB of keys": "".join(f"k{i} = 1\n" for i in range(MAX_INPUT_BYTES // 12)),
-        "1 MB dotted key": "a" + ".a" * (MAX_INPUT_BYTES // 2 - 10) + " = 1\n",
-        "1 MB + 1 byte": entry + "#" * (MAX_INPUT_BYTES - len(entry) + 1),
+        f"{kb} KB of keys": "".join(f"k{i} = 1\n" for i in range(MAX_INPUT_BYTES // 12)),
+        f"{kb} KB of one bare word": "a" * (MAX_INPUT_BYTES - 10),
+        f"{kb} KB dotted key": "a" + ".a" * (MAX_INPUT_BYTES // 2 - 10) + " = 1\n",
+        f"{kb} KB session (exercises)": entry * (MAX_INPUT_BYTES // len(entry)),
+        "size limit + 1 byte": entry + "#" * (MAX_INPUT_BYTES - len(entry) + 1),
     }
     inputs: list[tuple[str, Path]] = []
     for label, text in texts.items():

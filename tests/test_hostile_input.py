@@ -77,9 +77,11 @@ def write(path: Path, text: str) -> Path:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("x = " + "[" * 492 + "]" * 492 + "\n", ":1: x: arrays or tables are nested too deeply"),
-     ("x = " + "{a = " * 328 + "1" + "}" * 328 + "\n", ":1: x: arrays or tables are nested too deeply"),
-     ('[[exercise]]\nname = "Squat"\nreps = 1' + "0" * 4300 + "\n", ":3: exercise[1].reps: number too long (over 4300 digits)")],
+    [("x = " + "[" * 492 + "]" * 492 + "\n", ":1: x: arrays or tables nested more than 50 deep"),
+     ("x = " + "{a = " * 328 + "1" + "}" * 328 + "\n", ":1: x: arrays or tables nested more than 50 deep"),
+     ('[[exercise]]\nname = "Squat"\nreps = 1' + "0" * 4300 + "\n", ":3: exercise[1].reps: number too long (over 4300 digits)"),
+     ("title = 1\n" + "a" + ".a" * 100_000 + " = 1\n", ":2: (file): a dotted key of more than 32 parts"),
+     ('title = "x"\n[[exercise]]\nname', ":3: exercise[1]: invalid TOML: expected '=' after a key in a key/value pair")],
 )  # fmt: skip
 def test_pathological_toml_is_refused_with_its_line(
     tmp_path: Path, text: str, message: str
@@ -93,7 +95,7 @@ def test_pathological_toml_is_refused_with_its_line(
 @pytest.mark.parametrize(
     ("text", "message"),
     [("[speech]\nrate = 1" + "0" * 4300 + "\n", ":2: speech.rate: number too long (over 4300 digits)"),
-     ("[speech]\nx = " + "[" * 492 + "]" * 492 + "\n", ":2: speech.x: arrays or tables are nested too deeply")],
+     ("[speech]\nx = " + "[" * 492 + "]" * 492 + "\n", ":2: speech.x: arrays or tables nested more than 50 deep")],
 )  # fmt: skip
 def test_pathological_config_is_refused(text: str, message: str) -> None:
     config = write(config_file(), text)

@@ -28,7 +28,7 @@ _ARRAY_HEADER = re.compile(rf"^\s*\[\[\s*({_DOTTED_KEY})\s*\]\]")
 _TABLE_HEADER = re.compile(rf"^\s*\[\s*({_DOTTED_KEY})\s*\]")
 _ASSIGNMENT = re.compile(rf"^\s*({_DOTTED_KEY})\s*=")
 _SPLIT_PART = re.compile(_KEY_PART)
-_DECODE_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)$")
+_DECODE_POSITION = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
 
 
 def key_path(parts: Sequence[str | int]) -> str:
@@ -138,12 +138,20 @@ class TomlDocument:
         return Problem(self.name, self.line(parts), key_path(parts), message)
 
 
-MAX_INPUT_BYTES = 1_000_000
-"""The largest TOML file read: hand-written sessions, wordings and libraries are a
-few kilobytes, and refusing more keeps a stray log or disk image from stalling us."""
+MAX_INPUT_BYTES = 256_000
+"""The largest TOML file read: hand-written sessions and wordings are a few
+kilobytes, the built-in library 20; refusing more keeps a stray log or disk
+image from stalling us (every check is linear, but not free)."""
 
+MAX_NESTING = 50  # arrays and tables inside each other; our files need 3
+MAX_KEY_PARTS = 32  # in one dotted key; tomllib takes time quadratic in them
 _MAX_DIGITS = 4300  # Python's int() refuses longer numbers (sys.get_int_max_str_digits)
 _LONG_NUMBER = re.compile(rf"[0-9_]{{{_MAX_DIGITS + 1},}}")
+# Possessive, and starting only where a key can, so that nothing is scanned twice.
+_KEY_ATOM = r"""(?:[A-Za-z0-9_-]++|"(?:[^"\\]|\\.)*+"|'[^']*+')"""
+_LONG_DOTTED_KEY = re.compile(
+    rf"(?<![A-Za-z0-9_-])(?:{_KEY_ATOM}[ \t]*+\.[ \t]*+){{{MAX_KEY_PARTS}}}"
+)
 
 
 def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
@@ -217,20 +225,22 @@ def read_toml(path: Path) -> TomlDocument:
             [Problem(name, line, FILE_KEY, f"not UTF-8 text (byte 0x{raw[exc.start]:02x})")]
         ) from None
     text = text.removeprefix("\ufeff")
+    if long_key := _LONG_DOTTED_KEY.search(text):
+        line = _line_at(text, long_key.start())
+        message = f"a dotted key of more than {MAX_KEY_PARTS} parts"
+        raise InputError([Problem(name, line, FILE_KEY, message)])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         line_no: int | None = None
         if m := _DECODE_POSITION.search(message):
-            line_no = int(m.group(1))
+            line_no = int(m.group(1)) if m.group(1) else _line_at(text, len(text))
             message = message[: m.start()]
         message = message[0].lower() + message[1:] if message else "invalid TOML"
         raise _syntax_error(name, text, line_no, f"invalid TOML: {message}") from None
     except RecursionError:
-        raise _syntax_error(
-            name, text, _deep_line(text), "arrays or tables are nested too deeply"
-        ) from None
+        raise _too_deep(name, text) from None
     except ValueError as exc:  # int()'s digit limit, which tomllib lets through
         long = _LONG_NUMBER.search(text)
         if long is None:
@@ -238,9 +248,11 @@ def read_toml(path: Path) -> TomlDocument:
         raise _syntax_error(
             name,
             text,
-            text.count("\n", 0, long.start()) + 1,
+            _line_at(text, long.start()),
             f"number too long (over {_MAX_DIGITS} digits)",
         ) from None
+    if _nesting(data) > MAX_NESTING:
+        raise _too_deep(name, text)
     scanner = _Scanner()
     scanner.scan(text)
     return TomlDocument(path, data, scanner.lines)
@@ -275,8 +287,32 @@ def _quoted_fix(value: str) -> str | None:
     return None
 
 
+def _line_at(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
+
+
+def _nesting(data: dict[str, Any]) -> int:
+    """How deep arrays and tables sit inside each other in `data` (without recursion)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(value, dict):
+            stack += [(v, depth + 1) for v in value.values()]
+        elif isinstance(value, list):
+            stack += [(v, depth + 1) for v in value]
+    return deepest
+
+
+def _too_deep(name: str, text: str) -> InputError:
+    return _syntax_error(
+        name, text, _deep_line(text), f"arrays or tables nested more than {MAX_NESTING} deep"
+    )
+
+
 def _deep_line(text: str) -> int | None:
-    """The line where brackets first nest deeper than any sane file would."""
+    """The line where brackets first nest deeper than the limit (strings aside, roughly)."""
     depth = 0
     line = 1
     for ch in text:
@@ -284,7 +320,7 @@ def _deep_line(text: str) -> int | None:
             line += 1
         elif ch in "[{":
             depth += 1
-            if depth > 100:
+            if depth > MAX_NESTING:
                 return line
         elif ch in "]}":
             depth -= 1
