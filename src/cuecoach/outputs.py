@@ -65,12 +65,15 @@ class Staged:
             self._folders.extend(reversed(missing))
 
     def commit(self) -> None:
-        """Rename every staged file into place."""
+        """Rename every staged file into place; AudioError if one cannot be."""
         try:
             with _signals_held():
                 while self._files:
                     temp, target = self._files[0]
-                    os.replace(temp, target)
+                    try:
+                        os.replace(temp, target)
+                    except OSError as err:
+                        raise AudioError(f"cannot write {target}: {err.strerror or err}") from err
                     self._files.pop(0)
         except BaseException:
             self.discard()
