@@ -6,7 +6,10 @@ Every `CuecoachError` becomes a message on stderr and exit status 2.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -14,6 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from .errors import CuecoachError, InputError, Problem
+from .terminal import shown
+from .timecode import clock
 
 if TYPE_CHECKING:
     from .model import Session, SpeechSettings
@@ -22,7 +27,27 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130
 FORMATS = ("table", "json", "srt", "vtt", "lrc")
+
+
+def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print text that may come from a file: the one way the commands print."""
+    click.echo(shown(text), err=err, nl=nl)
+
+
+def _coloured(text: str, colour: str) -> str:
+    """`text` in `colour` on a terminal stderr, unless NO_COLOR is set (no-color.org)."""
+    if os.environ.get("NO_COLOR") or not sys.stderr.isatty():
+        return text
+    return click.style(text, fg=colour, bold=True)
+
+
+def error_lines(exc: CuecoachError) -> list[str]:
+    """The ``error: FILE:LINE: key: message`` lines of `exc`."""
+    if isinstance(exc, InputError):
+        return [f"{_coloured('error:', 'red')} {shown(str(p))}" for p in exc.problems]
+    return [f"{_coloured('error:', 'red')} {shown(str(exc))}"]
 
 
 class Failure(click.ClickException):
@@ -34,24 +59,26 @@ class Failure(click.ClickException):
         click.echo(self.format_message(), err=True)
 
 
-def _error_text(exc: CuecoachError) -> str:
-    if isinstance(exc, InputError):
-        return "\n".join(f"error: {p}" for p in exc.problems)
-    return f"error: {exc}"
-
-
 class _Commands(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
+        from .outputs import exit_on_signals
+
         try:
-            return super().invoke(ctx)
+            with exit_on_signals():
+                return super().invoke(ctx)
         except CuecoachError as exc:
-            raise Failure(_error_text(exc)) from None
+            raise Failure("\n".join(error_lines(exc))) from None
+        except KeyboardInterrupt:
+            # Everything underway has been undone on the way here (staged outputs,
+            # the terminal's mode); 130 is what a shell expects after Ctrl-C.
+            click.echo("\ninterrupted", err=True)
+            raise SystemExit(EXIT_INTERRUPTED) from None
 
 
 def warn(problems: Iterable[Problem]) -> None:
     """Print warnings on stderr."""
     for problem in problems:
-        click.echo(f"warning: {problem}", err=True)
+        click.echo(f"{_coloured('warning:', 'yellow')} {shown(str(problem))}", err=True)
 
 
 _existing = click.Path(dir_okay=False, path_type=Path)
@@ -124,27 +151,51 @@ sound_option = click.option(
 
 
 class ProgressBar:
-    """A progress bar on stderr that appears on its first update and closes when full.
+    """A progress bar on stderr, redrawn in place, that prints its final line once.
 
     Called as ``bar(done, total)``; does nothing when disabled (not a terminal,
-    or --quiet).
+    or --quiet). It fits the terminal's width, and the time left is the
+    average pace so far (shown from the first percent; a guess before that
+    would be noise). A new pass after a full bar starts a new bar.
     """
 
-    def __init__(self, label: str, enabled: bool) -> None:
+    def __init__(
+        self, label: str, enabled: bool, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.label = label
         self.enabled = enabled
-        self._bar: Any = None
+        self._clock = clock
+        self._start: float | None = None
+        self._finished = False
+        self._shown = ""
 
     def __call__(self, done: float, total: float) -> None:
         if not self.enabled or total <= 0:
             return
-        if self._bar is None:
-            self._bar = click.progressbar(length=1000, label=self.label, file=sys.stderr)
-            self._bar.__enter__()
-        self._bar.update(round(1000 * done / total) - self._bar.pos)
-        if done >= total:
-            self._bar.__exit__(None, None, None)
-            self._bar = None
+        fraction = min(1.0, max(0.0, done / total))
+        if self._finished and fraction >= 1.0:
+            return
+        now = self._clock()
+        if self._start is None or self._finished:
+            self._start, self._finished = now, False
+        elapsed = now - self._start
+        if fraction >= 1.0:
+            tail = f"100%  took {clock(round(elapsed * 1000))}"
+        elif fraction >= 0.01 and elapsed > 0:
+            left_ms = round(elapsed * (1 - fraction) / fraction * 1000)
+            tail = f"{fraction:4.0%}  {clock(left_ms)} left"
+        else:
+            tail = f"{fraction:4.0%}  --:-- left"
+        width = shutil.get_terminal_size().columns - 1  # the last column would wrap
+        room = width - len(self.label) - len(tail) - 4
+        bar = f"[{'#' * round(room * fraction):-<{room}}]" if room >= 10 else ""
+        line = " ".join(part for part in (self.label, bar, tail) if part)[:width]
+        if line != self._shown:
+            click.echo(f"\r{line:<{len(self._shown)}}", err=True, nl=False)
+            self._shown = line
+        if fraction >= 1.0:
+            click.echo("", err=True)
+            self._finished, self._shown = True, ""
 
 
 def on_terminal(quiet: bool = False) -> bool:
@@ -179,19 +230,28 @@ def check(files: tuple[Path, ...], wording: Path | None, library: Path | None) -
     from .timecode import clock
 
     problems: list[Problem] = []
+    checked: set[Path] = set()  # sessions already reported, named twice or via a program
+    lib = load_library(library) if library is not None else None
     for path in files:
         try:
-            lib = load_library(library) if library is not None else None
             loaded = load(path, lib)
             sessions = loaded.sessions if isinstance(loaded, Program) else (loaded,)
             for session in sessions:
+                where = (session.path or path).resolve()
+                if where in checked:
+                    continue
+                checked.add(where)
                 warn(session.warnings)
                 script = script_session(session, wording=wording).script
                 count = len(session.exercises)
-                click.echo(
+                echo(
                     f"ok: {session.path}: {session.title} — {count} "
                     f"exercise{'s' if count != 1 else ''}, {clock(script.duration_ms)}"
                 )
+            if isinstance(loaded, Program):
+                count = len(loaded.sessions)
+                plural = "s" if count != 1 else ""
+                echo(f"ok: {path}: program {loaded.title} — {count} session{plural}")
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -248,7 +308,7 @@ def script(
     else:
         result = script_session(session, wording=wording, speech=layer)
     warn(session.warnings)
-    click.echo(WRITERS[fmt](result.script), nl=False)
+    echo(WRITERS[fmt](result.script), nl=False)
 
 
 @cli.command()
@@ -303,7 +363,7 @@ def play(
         log = TrainingLog()
         play_id = log.start(session)
     except LogError as exc:  # a log that cannot be written never stops a workout
-        click.echo(f"warning: this session is not logged: {exc}", err=True)
+        echo(f"{_coloured('warning:', 'yellow')} this session is not logged: {exc}", err=True)
         log = None
     result = play_live(script, clips, sound_clips, output)
     if log is not None:
@@ -404,7 +464,7 @@ def export(
         render_progress=ProgressBar("Rendering       ", show),
     )
     for path in written:
-        click.echo(f"wrote {path}")
+        echo(f"wrote {path}")
 
 
 def session_at(file: Path, week: int | None, library: Path | None) -> Session:
@@ -437,7 +497,7 @@ def plan(program: Path, library: Path | None) -> None:
     loaded = load(program, load_library(library))
     if not isinstance(loaded, Program):
         raise InputError([Problem(str(program), None, "sessions", "is a session; give a program")])
-    click.echo(plan_text(loaded, lambda s: script_session(s).script.duration_ms), nl=False)
+    echo(plan_text(loaded, lambda s: script_session(s).script.duration_ms), nl=False)
 
 
 @cli.command("import")
@@ -464,12 +524,15 @@ def import_command(notes: Path, output: Path, library: Path | None) -> None:
         raise CuecoachError(f"cannot read {notes}: {err}") from err
     read = read_notes(text, load_library(library))
     for number, line, why in read.unread:
-        click.echo(f"warning: {notes}:{number}: not read: {line!r}: {why}", err=True)
+        echo(
+            f"{_coloured('warning:', 'yellow')} {notes}:{number}: not read: {line!r}: {why}",
+            err=True,
+        )
     for session in read.sessions:
         for ex in session.exercises:
             if ex.closest is not None:
                 hint = f"; closest: {', '.join(ex.closest)}" if ex.closest else ""
-                click.echo(
+                echo(
                     f'warning: {notes}:{ex.line}: "{ex.name}" is not in the exercise library{hint}',
                     err=True,
                 )
@@ -481,7 +544,7 @@ def import_command(notes: Path, output: Path, library: Path | None) -> None:
     title = read.title or notes.stem.replace("-", " ").replace("_", " ").title()
     files[f"{slug(notes.stem)}-program.toml"] = program_toml(title, list(files), notes.name)
     for path in write_new_files(output, files):
-        click.echo(f"wrote {path}")
+        echo(f"wrote {path}")
 
 
 @cli.command()
@@ -501,7 +564,7 @@ def init(name: str, program: bool, sample: str | None) -> None:
     else:
         files = starter_program(name) if program else starter_session(name)
     for path in write_new_files(Path("."), files):
-        click.echo(f"wrote {path}")
+        echo(f"wrote {path}")
 
 
 @cli.command("log")
@@ -514,18 +577,18 @@ def log_command(as_csv: bool, limit: int) -> None:
     log = TrainingLog()
     try:
         if as_csv:
-            click.echo(log.csv_text(), nl=False)
+            echo(log.csv_text(), nl=False)
             return
         plays = log.recent(limit)
         for p in plays:
             week = f"week {p.week}" if p.week is not None else "-"
             state = "completed" if p.completed else "unfinished" if p.ended_at else "stopped"
-            click.echo(
+            echo(
                 f"{p.started_at[:16].replace('T', ' ')}  {p.title}  {week}  "
                 f"{p.sets_done}/{p.sets_total} sets  {state}"
             )
         if not plays:
-            click.echo(f"no sessions logged yet ({log.path})", err=True)
+            echo(f"no sessions logged yet ({log.path})", err=True)
     finally:
         log.close()
 
@@ -541,8 +604,8 @@ def voices(engine: str | None, language: str | None) -> None:
     found = list_voices(name, language)
     width = max((len(v.id) for v in found), default=2)
     for voice in found:
-        click.echo(f"{voice.id:<{width}}  {voice.name}  ({', '.join(voice.languages)})")
-    click.echo(f"{len(found)} {name} voice{'s' if len(found) != 1 else ''}", err=True)
+        echo(f"{voice.id:<{width}}  {voice.name}  ({', '.join(voice.languages)})")
+    echo(f"{len(found)} {name} voice{'s' if len(found) != 1 else ''}", err=True)
 
 
 @cli.group()
@@ -556,7 +619,7 @@ def cache_info() -> None:
     from .speech import cache_info as info
 
     folder, entries, size = info()
-    click.echo(f"location: {folder}\nentries:  {entries}\nsize:     {size / 1e6:.1f} MB")
+    echo(f"location: {folder}\nentries:  {entries}\nsize:     {size / 1e6:.1f} MB")
 
 
 @cache.command("clear")
@@ -564,7 +627,7 @@ def cache_clear() -> None:
     """Delete every cached phrase (they are synthesized again when needed)."""
     from .speech import cache_clear as clear
 
-    click.echo(f"removed {clear()} cached phrases")
+    echo(f"removed {clear()} cached phrases")
 
 
 @cli.command()
@@ -578,24 +641,24 @@ def exercises(name: str | None, library: Path | None) -> None:
     if name is None:
         width = max(len(e.name) for e in lib.entries)
         for category in sorted({e.category for e in lib.entries}):
-            click.echo(f"{category or 'other'}:")
+            echo(f"{category or 'other'}:")
             for entry in (e for e in lib.entries if e.category == category):
-                click.echo(f"  {entry.name:<{width}}  {', '.join(entry.muscles)}")
+                echo(f"  {entry.name:<{width}}  {', '.join(entry.muscles)}")
         return
     info = lib.find(name)
     if info is None:
         close = lib.suggest(name)
         hint = f"; did you mean: {', '.join(close)}?" if close else ""
         raise CuecoachError(f'no exercise "{name}" in the library{hint}')
-    click.echo(info.name)
+    echo(info.name)
     if info.aliases:
-        click.echo(f"  also: {', '.join(info.aliases)}")
-    click.echo(f"  muscles: {', '.join(info.muscles)}")
-    click.echo("  cues:")
+        echo(f"  also: {', '.join(info.aliases)}")
+    echo(f"  muscles: {', '.join(info.muscles)}")
+    echo("  cues:")
     for cue in info.cues:
-        click.echo(f"    - {cue}")
+        echo(f"    - {cue}")
     if info.why:
-        click.echo(f"  why: {info.why}")
+        echo(f"  why: {info.why}")
 
 
 @cli.command("wording")
@@ -604,7 +667,7 @@ def wording_command(language: str) -> None:
     """Print the default cue wording as a TOML file to copy and edit."""
     from .wording import load_wording, wording_text
 
-    click.echo(wording_text(load_wording(language).language), nl=False)
+    echo(wording_text(load_wording(language).language), nl=False)
 
 
 def _publish_request(
@@ -671,7 +734,7 @@ def publish_command(
         speech_progress=ProgressBar("Preparing speech", show),
         render_progress=ProgressBar("Rendering       ", show),
     )
-    click.echo(f"wrote {done.feed} ({done.rendered} rendered, {done.reused} unchanged)")
+    echo(f"wrote {done.feed} ({done.rendered} rendered, {done.reused} unchanged)")
 
 
 @cli.command()
@@ -719,7 +782,7 @@ def serve(
             request,
             host,
             port,
-            click.echo,
+            echo,
             warn=warn,
             speech_progress=ProgressBar("Preparing speech", show),
             render_progress=ProgressBar("Rendering       ", show),

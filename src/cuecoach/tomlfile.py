@@ -7,9 +7,11 @@ shown 1-based to people (``exercise[3].do`` is the third ``[[exercise]]``).
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ _ARRAY_HEADER = re.compile(rf"^\s*\[\[\s*({_DOTTED_KEY})\s*\]\]")
 _TABLE_HEADER = re.compile(rf"^\s*\[\s*({_DOTTED_KEY})\s*\]")
 _ASSIGNMENT = re.compile(rf"^\s*({_DOTTED_KEY})\s*=")
 _SPLIT_PART = re.compile(_KEY_PART)
-_DECODE_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)$")
+_DECODE_POSITION = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
 
 
 def key_path(parts: Sequence[str | int]) -> str:
@@ -136,19 +138,85 @@ class TomlDocument:
         return Problem(self.name, self.line(parts), key_path(parts), message)
 
 
+MAX_INPUT_BYTES = 256_000
+"""The largest TOML file read: hand-written sessions and wordings are a few
+kilobytes, the built-in library 20; refusing more keeps a stray log or disk
+image from stalling us (every check is linear, but not free)."""
+
+MAX_NESTING = 50  # arrays and tables inside each other; our files need 3
+MAX_KEY_PARTS = 32  # in one dotted key; tomllib takes time quadratic in them
+_MAX_DIGITS = 4300  # Python's int() refuses longer numbers (sys.get_int_max_str_digits)
+_LONG_NUMBER = re.compile(rf"[0-9_]{{{_MAX_DIGITS + 1},}}")
+# Possessive, and starting only where a key can, so that nothing is scanned twice.
+_KEY_ATOM = r"""(?:[A-Za-z0-9_-]++|"(?:[^"\\]|\\.)*+"|'[^']*+')"""
+_LONG_DOTTED_KEY = re.compile(
+    rf"(?<![A-Za-z0-9_-])(?:{_KEY_ATOM}[ \t]*+\.[ \t]*+){{{MAX_KEY_PARTS}}}"
+)
+
+
+def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of the regular file `path`, at most `limit` of them.
+
+    Anything else (a folder, a named pipe, a device, a file over the limit) is
+    refused at once with an InputError: the type is checked before opening, and
+    the open cannot block, so a FIFO or /dev/zero never hangs or fills memory.
+    """
+    name = str(path)
+
+    def refuse(message: str) -> InputError:
+        return InputError([Problem(name, None, FILE_KEY, message)])
+
+    try:
+        _check_regular(os.stat(path), limit, refuse)
+        # O_NONBLOCK: should the path become a FIFO after the stat, open still returns.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except (FileNotFoundError, NotADirectoryError):
+        raise refuse("no such file") from None
+    except OSError as exc:
+        raise refuse(f"cannot read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as file:
+        _check_regular(os.fstat(fd), limit, refuse)
+        try:
+            data = file.read(limit + 1)
+        except OSError as exc:
+            raise refuse(f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit:  # grew after the stat
+        raise refuse(_too_big(len(data), limit))
+    return data
+
+
+def _check_regular(info: os.stat_result, limit: int, refuse: Callable[[str], InputError]) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise refuse("is a folder; expected a .toml file")
+    if (kind := file_kind(info.st_mode)) is not None:
+        raise refuse(f"is {kind}, not a regular file; expected a .toml file")
+    if info.st_size > limit:
+        raise refuse(_too_big(info.st_size, limit))
+
+
+def file_kind(mode: int) -> str | None:
+    """What a file of stat mode `mode` is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def _too_big(size: int, limit: int) -> str:
+    return f"is too big ({size:,} bytes; the limit is {limit:,} bytes)"
+
+
 def read_toml(path: Path) -> TomlDocument:
     """Read and parse `path`; any failure is an InputError naming the file and line."""
     name = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError([Problem(name, None, FILE_KEY, "no such file")]) from None
-    except IsADirectoryError:
-        raise InputError(
-            [Problem(name, None, FILE_KEY, "is a folder; expected a .toml file")]
-        ) from None
-    except OSError as exc:
-        raise InputError([Problem(name, None, FILE_KEY, f"cannot read: {exc.strerror}")]) from None
+    raw = read_input(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -157,25 +225,103 @@ def read_toml(path: Path) -> TomlDocument:
             [Problem(name, line, FILE_KEY, f"not UTF-8 text (byte 0x{raw[exc.start]:02x})")]
         ) from None
     text = text.removeprefix("\ufeff")
+    if long_key := _LONG_DOTTED_KEY.search(text):
+        line = _line_at(text, long_key.start())
+        message = f"a dotted key of more than {MAX_KEY_PARTS} parts"
+        raise InputError([Problem(name, line, FILE_KEY, message)])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         line_no: int | None = None
         if m := _DECODE_POSITION.search(message):
-            line_no = int(m.group(1))
+            line_no = int(m.group(1)) if m.group(1) else _line_at(text, len(text))
             message = message[: m.start()]
-        scanner = _Scanner()
-        scanner.scan(text, stop_at=line_no)
-        parts: KeyPath = scanner.table
-        if line_no is not None:
-            bad_line = text.splitlines()[line_no - 1] if text.splitlines() else ""
-            if m2 := _ASSIGNMENT.match(bad_line):
-                parts = (*parts, *_split_key(m2.group(1)))
         message = message[0].lower() + message[1:] if message else "invalid TOML"
-        raise InputError(
-            [Problem(name, line_no, key_path(parts), f"invalid TOML: {message}")]
+        raise _syntax_error(name, text, line_no, f"invalid TOML: {message}") from None
+    except RecursionError:
+        raise _too_deep(name, text) from None
+    except ValueError as exc:  # int()'s digit limit, which tomllib lets through
+        long = _LONG_NUMBER.search(text)
+        if long is None:
+            raise _syntax_error(name, text, None, f"invalid TOML: {exc}") from None
+        raise _syntax_error(
+            name,
+            text,
+            _line_at(text, long.start()),
+            f"number too long (over {_MAX_DIGITS} digits)",
         ) from None
+    if _nesting(data) > MAX_NESTING:
+        raise _too_deep(name, text)
     scanner = _Scanner()
     scanner.scan(text)
     return TomlDocument(path, data, scanner.lines)
+
+
+def _syntax_error(name: str, text: str, line_no: int | None, message: str) -> InputError:
+    """`message` at `line_no`, under the key written there; suggests quotes for bare text."""
+    scanner = _Scanner()
+    scanner.scan(text, stop_at=line_no)
+    parts: KeyPath = scanner.table
+    if line_no is not None:
+        lines = text.splitlines()
+        bad_line = lines[line_no - 1] if line_no <= len(lines) else ""
+        if m := _ASSIGNMENT.match(bad_line):
+            key = _split_key(m.group(1))
+            parts = (*parts, *key)
+            if fix := _quoted_fix(bad_line[m.end() :].strip()):
+                message = f"text needs quotes: {m.group(1).strip()} = {fix}"
+    return InputError([Problem(name, line_no, key_path(parts), message)])
+
+
+def _quoted_fix(value: str) -> str | None:
+    """`value` in quotes, when it is bare text that quoting would make valid."""
+    if not value[:1].isalnum():  # text starts like a word; "= 3" or "[x" are other slips
+        return None
+    try:
+        tomllib.loads(f"v = {value}")
+    except tomllib.TOMLDecodeError:
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    except (RecursionError, ValueError):  # a value, only too deep or too long
+        return None
+    return None
+
+
+def _line_at(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
+
+
+def _nesting(data: dict[str, Any]) -> int:
+    """How deep arrays and tables sit inside each other in `data` (without recursion)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(value, dict):
+            stack += [(v, depth + 1) for v in value.values()]
+        elif isinstance(value, list):
+            stack += [(v, depth + 1) for v in value]
+    return deepest
+
+
+def _too_deep(name: str, text: str) -> InputError:
+    return _syntax_error(
+        name, text, _deep_line(text), f"arrays or tables nested more than {MAX_NESTING} deep"
+    )
+
+
+def _deep_line(text: str) -> int | None:
+    """The line where brackets first nest deeper than the limit (strings aside, roughly)."""
+    depth = 0
+    line = 1
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return line
+        elif ch in "]}":
+            depth -= 1
+    return None

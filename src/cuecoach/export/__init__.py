@@ -13,25 +13,23 @@ The parts sit in modules named after what they hold: `options` (the
 settings), `mix` (the plan of what is heard when, the voice, the music bed),
 `loudness` (measurement and gain search), `limiter` (true-peak limiting),
 `encoding` (the final pass), `wav` and `mp3` (the sinks; the MP3 is
-gapless), `tags` (ID3 tags, chapters, lyrics) and `files` (atomic files,
-file names).
+gapless), `tags` (ID3 tags, chapters, lyrics) and `files` (file names);
+files are written through `cuecoach.outputs`, all of a run or none.
 """
 
 from __future__ import annotations
 
-import signal
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import FrameType
 
 from ..audio import Clip
 from ..cuescript import CueScript
 from ..errors import AudioError
+from ..outputs import exit_on_signals as sigterm_raises
+from ..outputs import make_folder, output_file
 from .encoding import Sink, encode
-from .files import atomic_file, file_name, one_line
+from .files import file_name, one_line
 from .loudness import measure_gains
 from .mix import ClipBank, make_plan
 from .mp3 import Mp3Sink
@@ -101,7 +99,7 @@ def render(
     )
     wav = out.suffix.lower() == ".wav"
     try:
-        with atomic_file(out) as file:
+        with output_file(out) as file:
             sink: Sink = (
                 WavSink(file, plan)
                 if wav
@@ -139,7 +137,7 @@ def export_program(
     """
     folder = Path(folder)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folder(folder)
     except OSError as err:
         raise AudioError(f"cannot create {folder}: {err.strerror or err}") from err
     width = max(2, len(str(len(tracks))))
@@ -164,32 +162,11 @@ def export_program(
         lines += [f"#EXTINF:{round(track.script.duration_ms / 1000)},{one_line(tags.title)}", name]
     playlist = folder / f"{file_name(playlist_title)}.m3u8"
     try:
-        with atomic_file(playlist) as file:
+        with output_file(playlist) as file:
             file.write(("\n".join(lines) + "\n").encode("utf-8"))
     except OSError as err:
         raise AudioError(f"cannot write {playlist}: {err.strerror or err}") from err
     return [*written, playlist]
-
-
-@contextmanager
-def sigterm_raises() -> Iterator[None]:
-    """Inside the block, SIGTERM raises SystemExit(143) instead of killing the process.
-
-    That lets a running export remove its temporary file on the way out. Does
-    nothing outside the main thread, where signal handlers cannot be set.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _no_progress(done: float, total: float) -> None:

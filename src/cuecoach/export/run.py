@@ -12,21 +12,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import AudioError, InputError, Problem
+from ..errors import InputError, Problem
 from ..library import load_library
 from ..model import Program, Session, SpeechSettings
 from ..parse import load
 from ..pipeline import Heard, Progress, hear_session
 from ..progression import program_weeks, session_at_week, week_title
 from . import Chapter, ExportOptions, Tags, chapters, render
-from .files import atomic_file
 
 __all__ = [
     "Chapter",
     "ExportOptions",
     "ExportRequest",
     "Tags",
-    "atomic_file",
     "chapters",
     "export_file",
     "render",
@@ -53,22 +51,38 @@ class ExportRequest:
     week: int | None = None  # one week of a progressing program; None: every week
 
 
-def _write_text(path: Path, text: str) -> None:
-    """Write `text` next to `path` first and rename, so a failure leaves no half file."""
-    temp = path.with_name(f".{path.name}.part")
-    try:
-        temp.write_text(text, encoding="utf-8")
-        temp.replace(path)
-    except OSError as err:
-        temp.unlink(missing_ok=True)
-        raise AudioError(f"cannot write {path}: {err.strerror or err}") from err
-
-
 def _tags(heard: Heard, album: str, track: int | None = None, total: int | None = None) -> Tags:
     """The ID3 tags of one session's file, its lyrics tagged in the session's language."""
     language = ID3_LANGUAGES[heard.language]
     title = week_title(heard.session)
     return Tags(title, album, track=track, track_total=total, language=language)
+
+
+def _check_export_outputs(path: Path, loaded: Session | Program, request: ExportRequest) -> None:
+    """Refuse, before any work, outputs that clash with the inputs, each other or their format."""
+    from ..outputs import check_audio_name, check_outputs
+    from ..speech.settings import config_path
+
+    sessions = loaded.sessions if isinstance(loaded, Program) else (loaded,)
+    inputs = [path, config_path(), *request.sounds.values()]
+    inputs += [p for p in (request.music, request.wording, request.library) if p is not None]
+    inputs += [p for s in sessions for p in (s.path, s.wording) if p is not None]
+    if isinstance(loaded, Program):
+        if request.cues is not None:
+            raise InputError([Problem("(command line)", None, "--cues",
+                                      "takes a session file, not a program")])  # fmt: skip
+        check_outputs([], inputs, ("--output", request.output or Path(path.stem)))
+        return
+    out = request.output or Path(path.stem + ".mp3")
+    check_audio_name("--output", out)
+    if request.bitrate is not None and out.suffix.lower() == ".wav":
+        raise InputError([Problem("(command line)", None, "--bitrate",
+                                  "a WAV file is not compressed; leave out --bitrate "
+                                  "or write an .mp3")])  # fmt: skip
+    files = [("--output", out)]
+    files += [("--cues", request.cues)] if request.cues is not None else []
+    files += [("--lrc", out.with_suffix(".lrc"))] if request.lrc else []
+    check_outputs(files, inputs)
 
 
 def export_file(
@@ -87,8 +101,9 @@ def export_file(
     `request.week`'s). Every file is written whole or not at all.
     """
     from ..cuescript import to_json, to_lrc
+    from ..outputs import exit_on_signals, staged_outputs, write_text
     from ..sounds import load_sounds
-    from . import ProgramTrack, export_program, sigterm_raises
+    from . import ProgramTrack, export_program
 
     if request.music is not None and not request.music.is_file():
         raise InputError(
@@ -100,6 +115,7 @@ def export_file(
     options = ExportOptions(sample_rate=request.sample_rate, music=request.music, **rate)
     sounds = load_sounds(options.sample_rate, request.sounds)
     loaded = load(path, load_library(request.library))
+    _check_export_outputs(path, loaded, request)
 
     def heard(session: Session) -> Heard:
         warn(session.warnings)
@@ -108,11 +124,8 @@ def export_file(
             sample_rate=options.sample_rate, progress=speech_progress,
         )  # fmt: skip
 
-    with sigterm_raises():
+    with exit_on_signals(), staged_outputs():
         if isinstance(loaded, Program):
-            if request.cues is not None:
-                raise InputError([Problem("(command line)", None, "--cues",
-                                          "takes a session file, not a program")])  # fmt: skip
             tracks = []
             for label, session in program_weeks(loaded, request.week):
                 one = heard(session)
@@ -122,7 +135,7 @@ def export_file(
             written = export_program(tracks, sounds, folder, loaded.title, options, render_progress)
             if request.lrc:
                 for track, audio in zip(tracks, written, strict=False):
-                    _write_text(audio.with_suffix(".lrc"), to_lrc(track.script))
+                    write_text(audio.with_suffix(".lrc"), to_lrc(track.script))
             return written
         out = request.output or Path(path.stem + ".mp3")
         one = heard(loaded if request.week is None else session_at_week(loaded, request.week))
@@ -131,9 +144,9 @@ def export_file(
         render(script, one.speech_clips(), sounds, out, options, tags, render_progress)
         written = [out]
         if request.cues is not None:
-            _write_text(request.cues, to_json(script))
+            write_text(request.cues, to_json(script))
             written.append(request.cues)
         if request.lrc:
-            _write_text(out.with_suffix(".lrc"), to_lrc(script))
+            write_text(out.with_suffix(".lrc"), to_lrc(script))
             written.append(out.with_suffix(".lrc"))
         return written

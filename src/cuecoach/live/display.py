@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol, TextIO
 
 from ..cuescript import Cue, CueKind, Segment, SegmentKind
+from ..terminal import shown
 from ..timecode import clock
 
 _KIND_LABELS = {
@@ -75,9 +76,9 @@ def describe(segment: Segment) -> str:
     """A short label: "Push-Ups | set 2/3 | side 1", "Rest", "Get ready | Push-Ups"."""
     parts = [_KIND_LABELS[segment.kind]]
     if segment.kind is SegmentKind.WORK and segment.exercise:
-        parts = [segment.exercise]
+        parts = [shown(segment.exercise)]
     elif segment.kind is SegmentKind.LEAD_IN and segment.exercise:
-        parts.append(segment.exercise)
+        parts.append(shown(segment.exercise))
     if segment.set is not None and segment.kind is SegmentKind.WORK:
         parts.append(f"set {segment.set}/{segment.sets}" if segment.sets else f"set {segment.set}")
     if segment.side is not None and segment.kind is SegmentKind.WORK:
@@ -88,7 +89,7 @@ def describe(segment: Segment) -> str:
 def cue_text(cue: Cue) -> str:
     """What a cue says (speech) or which sound it is."""
     if cue.kind is CueKind.SPEECH:
-        return f'"{cue.text}"'
+        return f'"{shown(cue.text or "")}"'
     return f"({cue.sound})"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -80,5 +81,7 @@ class TerminalKeys:
         if sys.platform != "win32" and self._saved is not None:
             import termios
 
-            termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
+            # The terminal may be gone (SIGHUP): nothing left to restore then.
+            with contextlib.suppress(termios.error, OSError):
+                termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
             self._saved = None

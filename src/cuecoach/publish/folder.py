@@ -26,12 +26,13 @@ from ..cuescript import to_json, to_vtt
 from ..errors import CuecoachError, InputError, Problem
 from ..library import load_library
 from ..model import Exercise, Program, Session, WorkKind
+from ..outputs import output_file
 from ..parse import load
 from ..progression import program_weeks, session_at_week, week_title
 from ..sounds import load_sounds
 from .cover import cover_png
 from .feed import Channel, Episode, episode_guid, feed_xml
-from .render import Rendered, RenderSettings, Tags, atomic_file, render_episode
+from .render import Rendered, RenderSettings, Tags, render_episode
 
 STATE_FILE = ".cuecoach-publish.json"
 STATIC_FILES = ("player.css", "player.js")
@@ -286,7 +287,7 @@ def _write_if_changed(path: Path, data: bytes) -> None:
     except OSError:
         pass
     try:
-        with atomic_file(path) as file:
+        with output_file(path) as file:
             file.write(data)
     except OSError as err:
         raise CuecoachError(f"cannot write {path}: {err.strerror or err}") from err

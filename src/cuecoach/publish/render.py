@@ -19,11 +19,11 @@ from pathlib import Path
 
 from ..audio import Clip
 from ..cuescript import CueScript, to_json
-from ..export.run import Chapter, ExportOptions, Tags, atomic_file, chapters, render
+from ..export.run import Chapter, ExportOptions, Tags, chapters, render
 from ..model import Session, SpeechSettings
 from ..pipeline import hear_session
 
-__all__ = ["Chapter", "RenderSettings", "Rendered", "Tags", "atomic_file", "render_episode"]
+__all__ = ["Chapter", "RenderSettings", "Rendered", "Tags", "render_episode"]
 
 # Bump when what a fingerprint covers changes, so old records no longer match.
 FINGERPRINT_VERSION = 1
