@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -11,7 +10,6 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from .cuescript import Cue, CueKind
 from .errors import AudioError
 
 Samples = npt.NDArray[np.float32]
@@ -224,16 +222,3 @@ def _kernel_table(up: int, down: int) -> tuple[npt.NDArray[np.float32], int]:
     edge = np.clip(1.0 - (t / half) ** 2, 0.0, None)
     weights *= np.i0(_KAISER_BETA * np.sqrt(edge)) / np.i0(_KAISER_BETA)
     return weights.astype(np.float32), half
-
-
-def cue_clip(cue: Cue, clips: Mapping[str, Clip], sounds: Mapping[str, Clip]) -> Clip | None:
-    """The clip `cue` plays: its text's speech clip or its named sound; None if not prepared."""
-    if cue.kind is CueKind.SPEECH:
-        return clips.get(cue.text) if cue.text is not None else None
-    return sounds.get(cue.sound) if cue.sound is not None else None
-
-
-def missing_clip(cue: Cue) -> AudioError:
-    """The error for a cue whose clip was never prepared."""
-    what = f"speech cue {cue.text!r}" if cue.kind is CueKind.SPEECH else f"sound {cue.sound!r}"
-    return AudioError(f"no audio prepared for the {what} at {cue.at:.3f} s")

@@ -33,7 +33,7 @@ from ..errors import AudioError
 from .encoding import Sink, encode
 from .files import atomic_file, file_name, one_line
 from .loudness import measure_gains
-from .mix import ClipBank, make_plan
+from .mix import make_plan
 from .mp3 import Mp3Sink
 from .options import ExportOptions
 from .tags import Chapter, Tags, chapters, id3_bytes
@@ -89,15 +89,12 @@ def render(
     tags = tags or Tags(title=script.title, album=script.title)
     out = Path(out)
     plan = make_plan(script, clips, sounds, options)
-    bank = ClipBank(plan)
     report = progress or _no_progress
     total = script.duration
     # Only a music bed makes the analysis take long enough to show on a progress bar.
     share = _MUSIC_ANALYSIS_SHARE if plan.music is not None else 0.0
     report(0.0, total)
-    voice_gain, music_gain = measure_gains(
-        plan, bank, options, lambda done: report(done * share, total)
-    )
+    voice_gain, music_gain = measure_gains(plan, options, lambda done: report(done * share, total))
     wav = out.suffix.lower() == ".wav"
     try:
         with atomic_file(out) as file:
@@ -108,7 +105,6 @@ def render(
             )
             encode(
                 plan,
-                bank,
                 voice_gain,
                 music_gain,
                 options,

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .limiter import Limiter, limiter_ceiling
-from .mix import ClipBank, Plan, music_bed, music_envelope, voice_blocks
+from .mix import Plan, music_bed, music_envelope, voice_blocks
 from .options import ExportOptions
 
 
@@ -29,7 +29,6 @@ class Sink(Protocol):
 
 def _mixed(
     plan: Plan,
-    bank: ClipBank,
     voice_gain: float,
     music_gain: float,
     options: ExportOptions,
@@ -38,7 +37,7 @@ def _mixed(
     """The final mix, limited, block by block: shape (n, channels)."""
     limiter = Limiter(limiter_ceiling(options, plan), plan.rate, plan.channels)
     with music_bed(plan) as bed:
-        for b0, voice in zip(plan.block_starts, voice_blocks(plan, bank), strict=True):
+        for b0, voice in zip(plan.block_starts, voice_blocks(plan), strict=True):
             mixed = (voice * np.float32(voice_gain))[:, None]
             if bed is not None:
                 envelope = music_envelope(plan, options, b0, len(voice)) * np.float32(music_gain)
@@ -54,7 +53,6 @@ def _mixed(
 
 def encode(
     plan: Plan,
-    bank: ClipBank,
     voice_gain: float,
     music_gain: float,
     options: ExportOptions,
@@ -63,6 +61,6 @@ def encode(
 ) -> None:
     """Mix, limit and write the whole timeline."""
     scale = np.float32(32767.0 * sink.input_gain)
-    for block in _mixed(plan, bank, voice_gain, music_gain, options, progress):
+    for block in _mixed(plan, voice_gain, music_gain, options, progress):
         sink.write(np.round(np.clip(block * scale, -32767.0, 32767.0)).astype("<i2"))
     sink.close()

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .limiter import limited_alone, limiter_ceiling
-from .mix import ClipBank, Plan, music_bed, music_envelope
+from .mix import Plan, music_bed, music_envelope
 from .options import ExportOptions
 
 _MAX_GAIN_DB = 40.0  # a nearly silent script is not amplified into noise
@@ -105,9 +105,7 @@ def _gated_loudness(energies: npt.NDArray[np.float64]) -> float:
     return float(-0.691 + 10.0 * np.log10(gated.mean()))
 
 
-def _voice_energy(
-    plan: Plan, bank: ClipBank, gain: float, ceiling: float | None
-) -> npt.NDArray[np.float64]:
+def _voice_energy(plan: Plan, gain: float, ceiling: float | None) -> npt.NDArray[np.float64]:
     """K-weighted mean square of the speech and sounds per 100 ms sub-block.
 
     Measured per distinct clip rather than along the timeline: each clip is
@@ -119,8 +117,8 @@ def _voice_energy(
     energy = np.zeros(plan.sub_blocks)
     sub = plan.sub_block
     hop = plan.rate // 1000  # cumulative energy is kept every millisecond
-    for key, starts in plan.starts_by_key.items():
-        samples = bank.get(key) * np.float32(gain)
+    for key, starts in plan.timeline.starts_by_key.items():
+        samples = plan.timeline.clip(key) * np.float32(gain)
         if ceiling is not None:
             samples = limited_alone(samples, ceiling, plan.rate)
         weighted = _k_filtered(samples, plan.rate)
@@ -166,7 +164,7 @@ def _music_energy(
 
 
 def measure_gains(
-    plan: Plan, bank: ClipBank, options: ExportOptions, progress: Callable[[float], None]
+    plan: Plan, options: ExportOptions, progress: Callable[[float], None]
 ) -> tuple[float, float]:
     """The gains for the voice (speech and sounds) and for the music bed.
 
@@ -179,7 +177,7 @@ def measure_gains(
     music, ducking = (
         _music_energy(plan, options, progress) if plan.music is not None else (None, None)
     )
-    voice = _voice_energy(plan, bank, 1.0, None)
+    voice = _voice_energy(plan, 1.0, None)
     ratio = 0.0
     if music is not None and ducking is not None:
         music_loudness = _gated_loudness(music)
@@ -196,7 +194,7 @@ def measure_gains(
     def miss(gain_db: float) -> float:
         """How far the limited mix at `gain_db` lands from the target, in LU."""
         gain = 10.0 ** (gain_db / 20.0)
-        mix = _voice_energy(plan, bank, gain, ceiling)
+        mix = _voice_energy(plan, gain, ceiling)
         if music is not None:
             mix = mix + gain**2 * music
         return _gated_loudness(mix) - options.loudness

@@ -26,7 +26,8 @@ class ExportOptions:
     at `music_bitrate`. `music_level` is the bed's loudness relative to the
     speech (LU) between cues; under every cue it is lowered by `duck` dB,
     reaching it over `duck_attack` seconds before the cue and recovering over
-    `duck_release` after it, and it fades out over the last `music_fade`
+    `duck_release` after it (it stays down across gaps shorter than
+    `duck_hold` seconds), and it fades out over the last `music_fade`
     seconds.
     """
 
@@ -41,6 +42,7 @@ class ExportOptions:
     duck: float = -12.0
     duck_attack: float = 0.05
     duck_release: float = 0.4
+    duck_hold: float = 1.5  # cues closer than this keep the bed down between them
     music_fade: float = 3.0
 
     def __post_init__(self) -> None:
@@ -68,6 +70,7 @@ class ExportOptions:
         for name, seconds in (
             ("duck attack", self.duck_attack),
             ("duck release", self.duck_release),
+            ("duck hold", self.duck_hold),
             ("music fade", self.music_fade),
         ):
             if not 0.0 <= seconds <= 60.0:

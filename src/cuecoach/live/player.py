@@ -13,7 +13,7 @@ from .clock import Clock, RealClock
 from .display import Display, LineDisplay, Status, TerminalDisplay
 from .keys import KeySource, NoKeys, TerminalKeys
 from .output import AudioOutput
-from .transport import CueOnset, Transport, prepare_events
+from .transport import CueOnset, Transport, prepare_timeline
 
 # How often keys are read and the display refreshed: short enough that a key
 # feels immediate, long enough to cost nothing.
@@ -64,8 +64,10 @@ def play(
     returns with `EndReason.INTERRUPTED`. The output is stopped on return.
     """
     clock = clock or RealClock()
-    events = prepare_events(script, clips, sounds, output.sample_rate, require_audio=output.audible)
-    transport = Transport(script, events, output.sample_rate, clock)
+    timeline = prepare_timeline(
+        script, clips, sounds, output.sample_rate, require_audio=output.audible
+    )
+    transport = Transport(script, timeline, clock)
     if display is None:
         display = TerminalDisplay() if sys.stdout.isatty() else LineDisplay()
     own_keys = keys is None

@@ -13,15 +13,16 @@ display run on the main thread, so every piece of state sits behind one lock.
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..audio import Clip, Samples, cue_clip, missing_clip, resample
+from ..audio import Clip, Samples
 from ..cuescript import Cue, CueKind, CueScript, Segment
+from ..timeline import Timeline, cue_ms, ms_to_sample, segment_start_ms
 from .clock import Clock
 
 # Pause and resume ramp the level over this long so that stopping or
@@ -39,7 +40,7 @@ class CueOnset:
     """When a cue's first sample went out.
 
     `timeline_sample` is where the cue sits on the script's timeline
-    (`round(cue.at * sample_rate)`); `frame` is the index of the output frame
+    (the cue's time at the output rate); `frame` is the index of the output frame
     that carried it, which differs after pauses and jumps. `handed_at` is the
     clock time of the pull that carried it plus the sample's offset in that
     buffer: the moment the device is due to play it, less the device latency.
@@ -52,59 +53,36 @@ class CueOnset:
     handed_at: float
 
 
-@dataclass(frozen=True, eq=False)
-class Placement:
-    """A cue's clip at its sample position on the timeline (empty for a silent marker)."""
-
-    onset: int
-    samples: Samples
-    cue_index: int
-    cue: Cue
-
-
-def prepare_events(
+def prepare_timeline(
     script: CueScript,
     clips: Mapping[str, Clip],
     sounds: Mapping[str, Clip],
     sample_rate: int,
     *,
     require_audio: bool = True,
-) -> list[Placement]:
-    """Place every cue's clip, resampled to `sample_rate`, at its sample position.
+) -> Timeline:
+    """Every cue's clip placed on the timeline and resampled to `sample_rate` now.
 
     Done once before playing so the audio thread only adds arrays. A cue
     without a clip is an `AudioError` when `require_audio`, else it becomes a
     silent marker that is still reported when its time comes.
     """
-    converted: dict[int, Samples] = {}
-    events: list[Placement] = []
-    for index, cue in enumerate(script.cues):
-        clip = cue_clip(cue, clips, sounds)
-        if clip is None:
-            if require_audio:
-                raise missing_clip(cue)
-            samples: Samples = np.zeros(0, dtype=np.float32)
-        else:
-            cached = converted.get(id(clip))
-            if cached is None:
-                cached = resample(clip, sample_rate).samples
-                converted[id(clip)] = cached
-            samples = cached
-        events.append(Placement(round(cue.at * sample_rate), samples, index, cue))
-    events.sort(key=lambda e: (e.onset, e.cue_index))
-    return events
+    timeline = Timeline(script, clips, sounds, sample_rate, require_audio=require_audio)
+    timeline.prepare_all()
+    return timeline
 
 
-def segment_entries(script: CueScript) -> list[float]:
-    """Where playing each segment starts: its start, or the countdown just before it."""
-    entries: list[float] = []
+def segment_entries(script: CueScript) -> list[int]:
+    """Where playing each segment starts (ms): its start, or the countdown just before it."""
+    entries: list[int] = []
     for index, segment in enumerate(script.segments):
-        floor = script.segments[index - 1].start if index else segment.start
-        entry = segment.start
-        for cue in reversed([c for c in script.cues if floor <= c.at < segment.start]):
+        start = segment_start_ms(segment)
+        floor = segment_start_ms(script.segments[index - 1]) if index else start
+        entry = start
+        for cue in reversed([c for c in script.cues if floor <= cue_ms(c) < start]):
             if cue.role != COUNTDOWN_ROLE:
                 break
-            entry = cue.at
+            entry = cue_ms(cue)
         entries.append(entry)
     return entries
 
@@ -121,19 +99,16 @@ class Position:
 class Transport:
     """The playhead over a prepared timeline, pulled by the output, steered by keys."""
 
-    def __init__(
-        self, script: CueScript, events: list[Placement], sample_rate: int, clock: Clock
-    ) -> None:
+    def __init__(self, script: CueScript, timeline: Timeline, clock: Clock) -> None:
+        sample_rate = timeline.rate
         self.sample_rate = sample_rate
         self._script = script
-        self._events = events
-        self._onsets = [e.onset for e in events]
-        self._longest = max((len(e.samples) for e in events), default=0)
+        self._timeline = timeline
         self._clock = clock
-        self._starts = [round(s.start * sample_rate) for s in script.segments]
-        self._entries = [round(t * sample_rate) for t in segment_entries(script)]
-        last_clip_end = max((e.onset + len(e.samples) for e in events), default=0)
-        self.end_sample = max(round(script.duration * sample_rate), last_clip_end)
+        self._starts = [ms_to_sample(segment_start_ms(s), sample_rate) for s in script.segments]
+        self._entries = [ms_to_sample(ms, sample_rate) for ms in segment_entries(script)]
+        last_clip_end = max((p.end for p in timeline.placements), default=0)
+        self.end_sample = max(timeline.total, last_clip_end)
         self._fade = max(1, round(FADE_SECONDS * sample_rate))
 
         self._lock = threading.Lock()
@@ -181,31 +156,19 @@ class Transport:
     def _mix(self, frames: int, first_frame: int, pulled_at: float) -> Samples:
         """Mix timeline [playhead, playhead + frames) and advance the playhead."""
         start = self._playhead
-        stop = start + frames
         buffer = np.zeros(frames, dtype=np.float32)
-        low = bisect_left(self._onsets, max(self._floor, start - self._longest))
-        high = bisect_left(self._onsets, stop)
-        for event in self._events[low:high]:
-            if event.onset < self._floor:
-                continue
-            if event.onset >= start:
-                offset = event.onset - start
-                onset = CueOnset(
-                    event.cue_index,
-                    event.cue,
-                    event.onset,
-                    first_frame + offset,
-                    pulled_at + offset / self.sample_rate,
-                )
-                self._history.append(onset)
-                self._fresh.append(onset)
-            begin = max(start, event.onset)
-            end = min(stop, event.onset + len(event.samples))
-            if end > begin:
-                buffer[begin - start : end - start] += event.samples[
-                    begin - event.onset : end - event.onset
-                ]
-        self._playhead = stop
+        for placement in self._timeline.mix(buffer, start, self._floor):
+            offset = placement.onset - start
+            onset = CueOnset(
+                placement.cue_index,
+                placement.cue,
+                placement.onset,
+                first_frame + offset,
+                pulled_at + offset / self.sample_rate,
+            )
+            self._history.append(onset)
+            self._fresh.append(onset)
+        self._playhead = start + frames
         np.clip(buffer, -1.0, 1.0, out=buffer)
         return buffer
 
@@ -307,10 +270,11 @@ class Transport:
 
     def _speech_start_around(self, sample: int) -> int:
         """The onset of a speech clip playing at `sample`, else `sample` itself."""
-        for event in self._events[: bisect_right(self._onsets, sample)]:
+        timeline = self._timeline
+        for placement in timeline.placements[: bisect_right(timeline.onsets, sample)]:
             if (
-                event.cue.kind is CueKind.SPEECH
-                and self._floor <= event.onset < sample < event.onset + len(event.samples)
+                placement.cue.kind is CueKind.SPEECH
+                and self._floor <= placement.onset < sample < placement.end
             ):
-                return event.onset
+                return placement.onset
         return sample
