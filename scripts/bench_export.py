@@ -31,7 +31,7 @@ import warnings
 import wave
 from pathlib import Path
 
-from cuecoach.audio import Clip
+from cuecoach.audio import Clip, to_int16
 from cuecoach.cuescript import Cue, CueKind, CueScript, Segment, SegmentKind
 from cuecoach.export import ExportOptions, Tags, render
 from cuecoach.sounds import load_sounds, sound_durations
@@ -181,7 +181,7 @@ def naive(script: CueScript, clips: dict[str, Clip], sounds: dict[str, Clip], ou
         from pydub import AudioSegment
 
     def segment(clip: Clip) -> AudioSegment:
-        pcm = (clip.samples.clip(-1, 1) * 32767).astype("<i2").tobytes()
+        pcm = to_int16(clip.samples).tobytes()
         return AudioSegment(data=pcm, sample_width=2, frame_rate=clip.sample_rate, channels=1)
 
     started = time.perf_counter()

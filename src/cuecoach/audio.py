@@ -33,17 +33,15 @@ class Clip:
         return len(self.samples) / self.sample_rate
 
 
-def silence(seconds: float, sample_rate: int) -> Clip:
-    """A clip of digital silence, `seconds` long (rounded to whole samples)."""
-    if seconds < 0:
-        raise ValueError(f"silence cannot be negative ({seconds} s)")
-    return Clip(np.zeros(round(seconds * sample_rate), dtype=np.float32), sample_rate)
+def to_int16(samples: npt.NDArray[np.float32], gain: float = 1.0) -> npt.NDArray[np.int16]:
+    """Little-endian 16-bit PCM of `samples` times `gain`, clipped to [-1, 1] and rounded.
 
-
-def to_int16_bytes(samples: Samples) -> bytes:
-    """Little-endian 16-bit PCM of `samples`, clipped to [-1, 1] and rounded."""
-    scaled = np.round(np.clip(samples, -1.0, 1.0) * 32767.0)
-    return scaled.astype("<i2").tobytes()
+    The one conversion for every writer and device: rounding (not truncation)
+    keeps quiet signals symmetric and the quantization error at half a step.
+    """
+    scaled = np.clip(samples * np.float32(32767.0 * gain), -32767.0, 32767.0)
+    pcm: npt.NDArray[np.int16] = np.round(scaled).astype("<i2")
+    return pcm
 
 
 def from_int16_bytes(data: bytes, *, big_endian: bool = False) -> Samples:

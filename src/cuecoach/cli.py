@@ -266,7 +266,7 @@ def play(
     Keys (no Enter needed): space pause/resume, n next, p previous/restart,
     q quit. Without a terminal it plays to the end on its own.
     """
-    from .live import EndReason, MiniaudioOutput, TextOutput
+    from .live import EndReason, TextOutput, open_device
     from .live import play as play_live
     from .pipeline import prepare
     from .sounds import load_sounds
@@ -274,7 +274,7 @@ def play(
     layer = speech_layer(speech)
     overrides = sound_overrides(sounds)
     # Open the device first: a machine without sound fails before any speech work.
-    output = TextOutput() if no_audio else MiniaudioOutput()
+    output = TextOutput() if no_audio else open_device()
     prepared = prepare(
         file,
         wording=wording,

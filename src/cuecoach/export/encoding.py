@@ -14,6 +14,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from ..audio import to_int16
 from .limiter import Limiter, limiter_ceiling
 from .mix import Plan, music_bed, music_envelope, voice_blocks
 from .options import ExportOptions
@@ -60,7 +61,6 @@ def encode(
     progress: Callable[[float], None],
 ) -> None:
     """Mix, limit and write the whole timeline."""
-    scale = np.float32(32767.0 * sink.input_gain)
     for block in _mixed(plan, voice_gain, music_gain, options, progress):
-        sink.write(np.round(np.clip(block * scale, -32767.0, 32767.0)).astype("<i2"))
+        sink.write(to_int16(block, sink.input_gain))
     sink.close()

@@ -13,6 +13,7 @@ from .output import (
     PacedOutput,
     SimpleaudioOutput,
     TextOutput,
+    open_device,
     simpleaudio_available,
 )
 from .player import EndReason, PlayResult, play
@@ -37,6 +38,7 @@ __all__ = [
     "TerminalKeys",
     "TextOutput",
     "VirtualClock",
+    "open_device",
     "play",
     "simpleaudio_available",
 ]
