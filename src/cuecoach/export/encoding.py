@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..audio import to_int16
-from .limiter import Limiter, limiter_ceiling
+from .limiter import Limiter
 from .mix import Plan, music_bed, music_envelope, voice_blocks
 from .options import ExportOptions
 
@@ -33,10 +33,11 @@ def _mixed(
     voice_gain: float,
     music_gain: float,
     options: ExportOptions,
+    ceiling: float,
     progress: Callable[[float], None],
 ) -> Iterator[npt.NDArray[np.float32]]:
-    """The final mix, limited, block by block: shape (n, channels)."""
-    limiter = Limiter(limiter_ceiling(options, plan), plan.rate, plan.channels)
+    """The final mix, limited to `ceiling`, block by block: shape (n, channels)."""
+    limiter = Limiter(ceiling, plan.rate, plan.channels)
     with music_bed(plan) as bed:
         for b0, voice in zip(plan.block_starts, voice_blocks(plan), strict=True):
             mixed = (voice * np.float32(voice_gain))[:, None]
@@ -57,10 +58,11 @@ def encode(
     voice_gain: float,
     music_gain: float,
     options: ExportOptions,
+    ceiling: float,
     sink: Sink,
     progress: Callable[[float], None],
 ) -> None:
-    """Mix, limit and write the whole timeline."""
-    for block in _mixed(plan, voice_gain, music_gain, options, progress):
+    """Mix, limit to `ceiling` and write the whole timeline."""
+    for block in _mixed(plan, voice_gain, music_gain, options, ceiling, progress):
         sink.write(to_int16(block, sink.input_gain))
     sink.close()
