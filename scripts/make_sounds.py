@@ -98,7 +98,7 @@ SOUNDS = {"start": start, "tick": tick, "rest": rest, "finish": finish}
 
 def write_wav(path: Path, sound: Wave) -> None:
     """Mono 16-bit PCM at RATE."""
-    pcm = to_int16(sound.astype(np.float32))
+    pcm = to_int16(sound)
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)

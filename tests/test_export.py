@@ -23,7 +23,7 @@ import pytest
 
 from cuecoach.audio import Clip
 from cuecoach.cuescript import Cue, CueKind, CueScript, Segment, SegmentKind, to_lrc
-from cuecoach.errors import AudioError
+from cuecoach.errors import AudioError, InputError
 from cuecoach.export import (
     ExportOptions,
     ProgramTrack,
@@ -476,12 +476,12 @@ def test_decoded_mp3_meets_the_true_peak_limit(
     assert mp3_true_peak_ffmpeg(out) <= -1.0
 
 
-def test_unreadable_music_is_an_audio_error(
+def test_unreadable_music_is_an_input_error(
     tmp_path: Path, script: CueScript, speech: dict[str, Clip], sounds: dict[str, Clip]
 ) -> None:
     music = tmp_path / "music.mp3"
     music.write_bytes(b"not audio at all" * 100)
-    with pytest.raises(AudioError, match=r"music\.mp3"):
+    with pytest.raises(InputError, match=r"music\.mp3: --music: cannot be decoded"):
         render(script, speech, sounds, tmp_path / "out.mp3", ExportOptions(music=music))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["music.mp3"]
 

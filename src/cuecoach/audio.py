@@ -6,11 +6,13 @@ import struct
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from .errors import AudioError
+from .errors import AudioError, InputError, Problem
 
 Samples = npt.NDArray[np.float32]
 
@@ -33,7 +35,7 @@ class Clip:
         return len(self.samples) / self.sample_rate
 
 
-def to_int16(samples: npt.NDArray[np.float32], gain: float = 1.0) -> npt.NDArray[np.int16]:
+def to_int16(samples: npt.NDArray[np.floating[Any]], gain: float = 1.0) -> npt.NDArray[np.int16]:
     """Little-endian 16-bit PCM of `samples` times `gain`, clipped to [-1, 1] and rounded.
 
     The one conversion for every writer and device: rounding (not truncation)
@@ -163,6 +165,47 @@ def normalize(
         return clip
     gain = min(10.0 ** (rms_dbfs / 20.0) / rms, 10.0 ** (peak_dbfs / 20.0) / peak)
     return Clip((samples * np.float32(gain)).astype(np.float32), clip.sample_rate)
+
+
+# A user's audio file (music bed, own sound) below this rate is refused: it
+# cannot be a real recording, and resampling from it costs without bound.
+MIN_FILE_RATE = 8000
+
+
+def user_file_problem(path: Path, key: str, message: str) -> InputError:
+    """The error for a user's audio file, in the one style: ``FILE: key: message``."""
+    return InputError([Problem(str(path), None, key, message)])
+
+
+def check_user_file(path: Path, key: str) -> float:
+    """Open a user's audio file far enough to trust it; its duration in seconds.
+
+    Refused (an InputError naming the file and `key`): a missing file, one
+    miniaudio cannot decode, and one with an implausible sample rate.
+    """
+    import miniaudio
+
+    if not path.is_file():
+        raise user_file_problem(path, key, "file not found")
+    try:
+        info = miniaudio.get_file_info(str(path))
+    except miniaudio.MiniaudioError:
+        raise user_file_problem(
+            path, key, "cannot be decoded (expected a WAV, MP3, FLAC or Ogg Vorbis file)"
+        ) from None
+    if info.sample_rate < MIN_FILE_RATE:
+        raise user_file_problem(
+            path,
+            key,
+            f"sample rate {info.sample_rate} Hz is below the {MIN_FILE_RATE} Hz accepted",
+        )
+    return float(info.duration)
+
+
+def finite_or_refuse(samples: npt.NDArray[np.float32], path: Path, key: str) -> None:
+    """Refuse decoded samples holding NaN or infinity, naming the file they came from."""
+    if not np.isfinite(samples).all():
+        raise user_file_problem(path, key, "holds samples that are not numbers (NaN or infinity)")
 
 
 # Windowed-sinc design: zero crossings on each side of the kernel, Kaiser beta,

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..audio import Clip, Samples
+from ..audio import Clip, Samples, check_user_file, finite_or_refuse, user_file_problem
 from ..cuescript import CueScript
 from ..errors import AudioError
 from ..timeline import Timeline
@@ -26,6 +26,8 @@ from .options import ExportOptions
 
 _BLOCK_SECONDS = 1  # one block per second keeps numpy calls large and memory tiny
 _SUB_BLOCK = 0.1  # BS.1770 gating blocks are 400 ms with 75 % overlap: 4 x 100 ms
+_MIN_MUSIC_SECONDS = 1.0
+_MUSIC_KEY = "--music"
 _CLIP_BUDGET = 48 << 20  # bytes of resampled clips kept between passes (~4.5 min at 44.1 kHz)
 
 
@@ -140,9 +142,13 @@ class _MusicBed:
         self._path = path
         self._rate = rate
         self._buffer = np.zeros((0, 2), dtype=np.float32)
-        self._empty_loop = True
-        if not path.is_file():
-            raise AudioError(f"{path}: music file not found")
+        if check_user_file(path, _MUSIC_KEY) < _MIN_MUSIC_SECONDS:
+            # Each loop reopens the decoder: a bed of a few samples would take
+            # millions of loops (and cannot be music).
+            raise user_file_problem(
+                path, _MUSIC_KEY, f"is shorter than {_MIN_MUSIC_SECONDS:g} s; a music bed loops"
+            )
+        self._loop_frames = 0
         self._stream = self._open()
 
     def _open(self) -> Any:
@@ -156,8 +162,8 @@ class _MusicBed:
                 sample_rate=self._rate,
                 frames_to_read=self._rate,
             )
-        except miniaudio.MiniaudioError as err:
-            raise AudioError(f"{self._path}: cannot decode the music file ({err})") from err
+        except miniaudio.MiniaudioError:
+            raise user_file_problem(self._path, _MUSIC_KEY, "cannot be decoded") from None
 
     def read(self, n: int) -> npt.NDArray[np.float32]:
         """The next `n` stereo frames, shape (n, 2)."""
@@ -169,18 +175,20 @@ class _MusicBed:
             try:
                 chunk = next(self._stream)
             except StopIteration:
-                if self._empty_loop:
-                    raise AudioError(f"{self._path}: the music file holds no audio") from None
+                if self._loop_frames < _MIN_MUSIC_SECONDS * self._rate:
+                    raise user_file_problem(
+                        self._path, _MUSIC_KEY, "holds less audio than its header says"
+                    ) from None
                 self._stream = self._open()
-                self._empty_loop = True
+                self._loop_frames = 0
                 continue
-            except miniaudio.MiniaudioError as err:
-                raise AudioError(f"{self._path}: cannot decode the music file ({err})") from err
+            except miniaudio.MiniaudioError:
+                raise user_file_problem(self._path, _MUSIC_KEY, "cannot be decoded") from None
             frames = np.frombuffer(chunk, dtype=np.float32).reshape(-1, 2)
-            if len(frames):
-                self._empty_loop = False
-                parts.append(frames)
-                have += len(frames)
+            finite_or_refuse(frames, self._path, _MUSIC_KEY)
+            self._loop_frames += len(frames)
+            parts.append(frames)
+            have += len(frames)
         data = np.concatenate(parts)
         self._buffer = data[n:]
         return data[:n]
