@@ -249,6 +249,12 @@ def script(
 @click.option(
     "--no-audio", is_flag=True, help="Print each cue as it happens instead of playing sound."
 )
+@click.option(
+    "--from",
+    "start",
+    metavar="EXERCISE|M:SS",
+    help="Start part-way: at an exercise (where it is announced) or at a time.",
+)
 @wording_option
 @library_option
 @sound_option
@@ -256,6 +262,7 @@ def script(
 def play(
     file: Path,
     no_audio: bool,
+    start: str | None,
     wording: Path | None,
     library: Path | None,
     sounds: tuple[str, ...],
@@ -264,9 +271,10 @@ def play(
     """Coach the session FILE live, hands-free, through the speakers.
 
     Keys (no Enter needed): space pause/resume, n next, p previous/restart,
-    q quit. Without a terminal it plays to the end on its own.
+    Enter done with this set, q quit (it says how to carry on later).
+    Without a terminal it plays to the end on its own.
     """
-    from .live import EndReason, TextOutput, open_device
+    from .live import EndReason, TextOutput, open_device, start_ms, stopped_message
     from .live import play as play_live
     from .pipeline import prepare
     from .sounds import load_sounds
@@ -288,7 +296,10 @@ def play(
     script = prepared.script
     clips = prepared.speech_clips() if prepared.speaker else {}
     sound_clips = {} if no_audio else load_sounds(output.sample_rate, overrides)
-    result = play_live(script, clips, sound_clips, output)
+    begin = start_ms(script, start) if start is not None else 0
+    result = play_live(script, clips, sound_clips, output, start_ms=begin)
+    if result.reason is not EndReason.FINISHED:
+        click.echo(stopped_message(result, script, f"cuecoach play {file}"))
     if result.reason is EndReason.INTERRUPTED:
         raise SystemExit(130)
 

@@ -16,8 +16,8 @@ from .output import (
     open_device,
     simpleaudio_available,
 )
-from .player import EndReason, PlayResult, play
-from .transport import CueOnset
+from .player import EndReason, PlayResult, play, stopped_message
+from .transport import CueOnset, SetOutcome, SetRecord, start_ms
 
 __all__ = [
     "AudioOutput",
@@ -32,6 +32,8 @@ __all__ = [
     "PacedOutput",
     "PlayResult",
     "RealClock",
+    "SetOutcome",
+    "SetRecord",
     "SimpleaudioOutput",
     "Status",
     "TerminalDisplay",
@@ -41,4 +43,6 @@ __all__ = [
     "open_device",
     "play",
     "simpleaudio_available",
+    "start_ms",
+    "stopped_message",
 ]

@@ -9,8 +9,17 @@ from enum import StrEnum
 
 from ..audio import Clip
 from ..cuescript import CueScript
+from ..timeline import segment_end_ms, segment_start_ms
 from .clock import Clock, RealClock
-from .display import Display, LineDisplay, Status, TerminalDisplay
+from .display import (
+    Display,
+    LineDisplay,
+    Status,
+    TerminalDisplay,
+    clock_text,
+    describe,
+    stamp,
+)
 from .keys import KeySource, NoKeys, TerminalKeys
 from .output import AudioOutput
 from .transport import CueOnset, SetRecord, Transport, prepare_timeline
@@ -99,6 +108,20 @@ def play(
         transport.sets(),
         round(transport.paused_seconds * 1000),
         transport.resume_ms(),
+    )
+
+
+def stopped_message(result: PlayResult, script: CueScript, resume_command: str) -> str:
+    """What `play` says on quitting: where it stopped, and how to pick up from there."""
+    at_ms = round(result.position * 1000)
+    segment = next(
+        (s for s in script.segments if segment_start_ms(s) <= at_ms < segment_end_ms(s)), None
+    )
+    label = f" ({describe(segment)})" if segment is not None else ""
+    resume = clock_text(float(result.resume_ms // 1000))
+    return (
+        f"Stopped at {stamp(result.position)}{label}. "
+        f"To carry on from there: {resume_command} --from {resume}"
     )
 
 

@@ -12,6 +12,7 @@ display run on the main thread, so every piece of state sits behind one lock.
 
 from __future__ import annotations
 
+import re
 import threading
 from bisect import bisect_left, bisect_right
 from collections import deque
@@ -23,7 +24,15 @@ import numpy as np
 
 from ..audio import Clip, Samples
 from ..cuescript import Cue, CueKind, CueScript, Segment, SegmentKind
-from ..timeline import Timeline, cue_ms, ms_to_sample, segment_end_ms, segment_start_ms
+from ..errors import InputError, Problem
+from ..timeline import (
+    Timeline,
+    cue_ms,
+    ms_to_sample,
+    script_ms,
+    segment_end_ms,
+    segment_start_ms,
+)
 from .clock import Clock
 
 # Pause and resume ramp the level over this long so that stopping or
@@ -87,6 +96,37 @@ def segment_entries(script: CueScript) -> list[int]:
             entry = cue_ms(cue)
         entries.append(entry)
     return entries
+
+
+_CLOCK = re.compile(r"(?:(\d{1,3}):)?(\d{1,4}):([0-5]\d)")
+
+
+def start_ms(script: CueScript, value: str) -> int:
+    """Where `play --from VALUE` starts (ms): a time (M:SS or H:MM:SS), or an exercise.
+
+    An exercise starts where it is first announced (its lead-in or the
+    transition to it); the name matches regardless of case. Anything else is
+    an InputError listing the exercises.
+    """
+    where = "(command line)"
+    clock = _CLOCK.fullmatch(value.strip())
+    if clock:
+        hours, minutes, seconds = (int(part or 0) for part in clock.groups())
+        ms = ((hours * 60 + minutes) * 60 + seconds) * 1000
+        if ms >= script_ms(script):
+            raise InputError(
+                [Problem(where, None, "--from", f"{value} is past the end of the session")]
+            )
+        return ms
+    wanted = " ".join(value.split()).casefold()
+    for segment in script.segments:
+        if segment.exercise is not None and segment.exercise.casefold() == wanted:
+            return segment_start_ms(segment)
+    names = list(dict.fromkeys(s.exercise for s in script.segments if s.exercise))
+    message = f"no exercise {value!r} in the session and not a time (M:SS)"
+    if names:
+        message += "; exercises: " + ", ".join(names)
+    raise InputError([Problem(where, None, "--from", message)])
 
 
 @dataclass(frozen=True)
