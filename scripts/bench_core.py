@@ -1,4 +1,4 @@
-"""Core figures: CLI start-up against `import click`, and compiling a huge session.
+"""Core figures: CLI start-up against `import click`, and how compiling scales.
 
     python scripts/bench_core.py
 
@@ -8,16 +8,18 @@ each command is run alternately, and the median of many runs is compared.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
-from cuecoach.compile import compile_session
 from cuecoach.model import Session
 from cuecoach.parse import load_session
+from cuecoach.soundlengths import packaged_sound_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 30
@@ -41,23 +43,48 @@ def startup() -> None:
     print(f"start-up ratio:           {cli / base:.2f}x (target <= 2x)")
 
 
-def big_compile() -> None:
+SIZES = (100, 1_000, 5_000)
+REPEATS = 5
+
+
+def scaling() -> None:
+    """Compile time at 100, 1,000 and 5,000 exercises, through the library API.
+
+    The sizes are compiled in turn in each of REPEATS rounds (best kept), so the
+    ratios compare runs made side by side. Linear means 10x the exercises costs
+    at most 11x the time.
+    """
+    import cuecoach
+
     day2 = load_session(ROOT / "sessions" / "day2-full-body.toml")
     day1 = load_session(ROOT / "sessions" / "day1-upper-core.toml")
     pool = day1.items + day2.items
-    session = Session("1,000 exercises", tuple(pool[i % len(pool)] for i in range(1000)))
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        script = compile_session(session)
-        best = min(best, time.perf_counter() - start)
-    hours = script.duration / 3600
-    print(
-        f"compile 1,000 exercises: {best:.3f} s best of 5 (target < 0.5 s); "
-        f"{len(script.segments)} segments, {len(script.cues)} cues, {hours:.1f} h"
-    )
+    sessions = {
+        n: Session(f"{n:,} exercises", tuple(pool[i % len(pool)] for i in range(n))) for n in SIZES
+    }
+    sound_ms = packaged_sound_ms()
+    best = dict.fromkeys(SIZES, float("inf"))
+    shape: dict[int, str] = {}
+    for _ in range(REPEATS):
+        for n, session in sessions.items():
+            gc.collect()  # each run starts from the same heap, not the last run's garbage
+            # CPU time of this process: other work on the shared machine does not count.
+            start = time.process_time()
+            script = cuecoach.compile_session(session, sound_ms=sound_ms)
+            best[n] = min(best[n], time.process_time() - start)
+            shape[n] = f"{len(script.cues):,} cues, {script.duration_ms / 3_600_000:.1f} h"
+            del script
+    for n in SIZES:
+        print(
+            f"compile {n:>5,} exercises: {best[n]:.3f} s CPU best of {REPEATS}, "
+            f"{best[n] / n * 1000:.3f} ms per exercise; {shape[n]}"
+        )
+    for small, big in pairwise(SIZES):
+        ratio = best[big] / best[small]
+        limit = 1.1 * big / small
+        print(f"time x{big // small} exercises: x{ratio:.2f} (linear target <= x{limit:.1f})")
 
 
 if __name__ == "__main__":
     startup()
-    big_compile()
+    scaling()

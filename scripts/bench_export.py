@@ -69,8 +69,8 @@ def build_script(minutes: float, speak: dict[str, float]) -> CueScript:
         speak.setdefault(text, 0.08 * len(text) + 0.3)
         cues.append(
             Cue(
-                round(at, 3),
-                speak[text],
+                round(at * 1000),
+                round(speak[text] * 1000),
                 CueKind.SPEECH,
                 "bench",
                 text=text,
@@ -82,8 +82,8 @@ def build_script(minutes: float, speak: dict[str, float]) -> CueScript:
     def sound(at: float, name: str, exercise: str | None) -> None:
         cues.append(
             Cue(
-                round(at, 3),
-                sound_length[name],
+                round(at * 1000),
+                round(sound_length[name] * 1000),
                 CueKind.SOUND,
                 "bench",
                 sound=name,
@@ -101,7 +101,9 @@ def build_script(minutes: float, speak: dict[str, float]) -> CueScript:
         nonlocal now
         start = now
         now = round(now + length, 3)
-        segments.append(Segment(start, now, kind, exercise, set_, sets, None))
+        segments.append(
+            Segment(round(start * 1000), round(now * 1000), kind, exercise, set_, sets, None)
+        )
         return start
 
     round_number = 0
@@ -144,8 +146,8 @@ def build_script(minutes: float, speak: dict[str, float]) -> CueScript:
     start = segment(SegmentKind.FINISH, 10.0, None)
     sound(start, "finish", None)
     say(start + 1.2, "Workout complete. Great job!", None)
-    cues.sort(key=lambda cue: cue.at)
-    return CueScript("Benchmark session", now, tuple(segments), tuple(cues))
+    cues.sort(key=lambda cue: cue.at_ms)
+    return CueScript("Benchmark session", round(now * 1000), tuple(segments), tuple(cues))
 
 
 def speak_all(script: CueScript, cache: Path) -> dict[str, Clip]:
@@ -261,12 +263,12 @@ def naive(script: CueScript, clips: dict[str, Clip], sounds: dict[str, Clip], ou
     started = time.perf_counter()
     parts = {("speech", t): segment(c) for t, c in clips.items()}
     parts.update({("sound", n): segment(c) for n, c in sounds.items()})
-    track = AudioSegment.silent(duration=round(script.duration * 1000), frame_rate=44100)
+    track = AudioSegment.silent(duration=script.duration_ms, frame_rate=44100)
     for cue in script.cues:
         key = (
             ("speech", cue.text or "") if cue.kind is CueKind.SPEECH else ("sound", cue.sound or "")
         )
-        track = track.overlay(parts[key], position=round(cue.at * 1000))
+        track = track.overlay(parts[key], position=cue.at_ms)
     track.export(str(out), format="mp3" if shutil.which("ffmpeg") else "wav")
     return time.perf_counter() - started
 
@@ -330,7 +332,7 @@ def main() -> None:
         rendered = time.perf_counter() - started
         speech_cues = sum(1 for cue in script.cues if cue.kind is CueKind.SPEECH)
         print(
-            f"script: {script.duration / 60:.1f} min, {len(script.cues)} cues "
+            f"script: {script.duration_ms / 60_000:.1f} min, {len(script.cues)} cues "
             f"({speech_cues} speech, {len(clips)} distinct phrases)"
         )
         print(f"(a) cold export to MP3:   {rendered:7.2f} s   (speech {spoken:.2f} s of it)")

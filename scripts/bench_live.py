@@ -39,6 +39,7 @@ from cuecoach.live import (
     play,
 )
 from cuecoach.live.output import FrameReader
+from cuecoach.timecode import to_samples
 
 # Odd spacings, so cues fall anywhere inside the device's buffers, not on their edges.
 CUE_EVERY = 2.971
@@ -91,21 +92,25 @@ def session(seconds: float) -> tuple[CueScript, dict[str, Clip], dict[str, Clip]
     while start < seconds:
         end = min(seconds, start + SEGMENT_LENGTH)
         kind = SegmentKind.WORK if index % 2 == 0 else SegmentKind.REST
-        segments.append(Segment(start, end, kind, "Bench", index // 2 + 1, None, None))
+        segments.append(
+            Segment(
+                round(start * 1000), round(end * 1000), kind, "Bench", index // 2 + 1, None, None
+            )
+        )
         start = end
         index += 1
     cues: list[Cue] = []
     for n in range(int((seconds - FIRST_CUE) // CUE_EVERY) + 1):
         at = round(FIRST_CUE + n * CUE_EVERY, 3)
         if n % 2 == 0:
-            cues.append(Cue(at, 0.6, CueKind.SPEECH, "bench", text=f"cue {n}"))
+            cues.append(Cue(round(at * 1000), 600, CueKind.SPEECH, "bench", text=f"cue {n}"))
         else:
-            cues.append(Cue(at, 0.15, CueKind.SOUND, "sound", sound="beep"))
+            cues.append(Cue(round(at * 1000), 150, CueKind.SOUND, "sound", sound="beep"))
     t = np.arange(round(0.6 * CLIP_RATE)) / CLIP_RATE
     tone = (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
     clips = {c.text: Clip(tone, CLIP_RATE) for c in cues if c.text is not None}
     beep = Clip(tone[: round(0.15 * CLIP_RATE)], CLIP_RATE)
-    script = CueScript("Bench", seconds, tuple(segments), tuple(cues))
+    script = CueScript("Bench", round(seconds * 1000), tuple(segments), tuple(cues))
     return script, clips, {"beep": beep}
 
 
@@ -145,13 +150,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     first_pull = output.pulls[0][0]
-    at = np.array([o.cue.at for o in result.onsets])
+    at = np.array([o.cue.at_ms / 1000 for o in result.onsets])
     raw = np.array([o.handed_at for o in result.onsets]) - (first_pull + at)
     lead = float(np.median(raw))
     error = np.abs(raw - lead) * 1000
     slope = float(np.polyfit(at, raw, 1)[0]) if len(at) > 1 else 0.0
     drift = abs(slope * args.seconds) * 1000
-    misplaced = sum(o.frame != round(o.cue.at * SAMPLE_RATE) for o in result.onsets)
+    misplaced = sum(o.frame != to_samples(o.cue.at_ms, SAMPLE_RATE) for o in result.onsets)
     gaps = np.diff([t for t, _ in output.pulls]) * 1000
 
     p50, p99, worst = (float(np.percentile(error, q)) for q in (50, 99, 100))

@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from cuecoach.cuescript import to_json
-from cuecoach.pipeline import prepare
+from cuecoach.parse import load_session
+from cuecoach.pipeline import script_session
 
 VALID = Path(__file__).resolve().parent.parent / "tests" / "data" / "valid"
 
@@ -21,7 +22,7 @@ def main() -> None:
         if path.name.endswith(".words.toml"):
             continue
         out = path.with_suffix(".json")
-        out.write_text(to_json(prepare(path).script), encoding="utf-8")
+        out.write_text(to_json(script_session(load_session(path)).script), encoding="utf-8")
         print(f"wrote {out.relative_to(VALID.parent.parent.parent)}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,27 @@ ROOT = Path(__file__).parent.parent
 SESSIONS = ROOT / "sessions"
 
 
+@dataclass(frozen=True)
+class UserDirs:
+    """The private stand-ins for the user's folders that every test runs with."""
+
+    home: Path
+    config: Path  # XDG_CONFIG_HOME
+    cache: Path  # XDG_CACHE_HOME
+
+
 @pytest.fixture(autouse=True)
-def _isolated_dirs(
+def user_dirs(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> UserDirs:
+    """Point HOME and the XDG folders at a fresh folder of their own.
+
+    Kept apart from `tmp_path` so that a test listing its own folder sees only
+    what it wrote there, not the phrase cache.
+    """
     home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
-    monkeypatch.setenv("HOME", str(home))
+    dirs = UserDirs(home, home / "config", home / "cache")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(dirs.config))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(dirs.cache))
+    monkeypatch.setenv("HOME", str(dirs.home))
+    return dirs

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -16,8 +17,8 @@ from hypothesis import strategies as st
 from conftest import DATA, SESSIONS
 from cuecoach.cli import cli
 from cuecoach.errors import InputError, Problem
-from cuecoach.parse import load
-from cuecoach.pipeline import prepare
+from cuecoach.parse import load, load_session
+from cuecoach.pipeline import script_session
 
 DAY1 = str(SESSIONS / "day1-upper-core.toml")
 
@@ -27,10 +28,26 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["check"], ["script"], ["exercises"], ["wording"]])
-def test_every_command_has_help(command: list[str]) -> None:
+def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and subcommand of `group`, as the words that call it."""
+    paths = [prefix]
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            paths += command_paths(command, (*prefix, name))
+        else:
+            paths.append((*prefix, name))
+    return paths
+
+
+@pytest.mark.parametrize("command", command_paths(cli), ids=" ".join)
+def test_every_command_has_help(command: tuple[str, ...]) -> None:
     code, out, _ = run(*command, "--help")
     assert code == 0 and out.startswith("Usage: ")
+    assert f"cli {' '.join(command)}".strip() in out.splitlines()[0]
+
+
+def test_help_covers_the_commands_people_use() -> None:
+    assert {("play",), ("export",), ("voices",), ("cache", "clear")} <= set(command_paths(cli))
 
 
 def test_check_accepts_the_samples_and_the_program() -> None:
@@ -258,7 +275,7 @@ def test_play_without_audio_prints_cues_in_order(
     code, out, _ = run("play", str(path), "--no-audio")
     assert code == 0
     said = [line.split('"')[1] for line in out.splitlines() if '"' in line]
-    expected = [c.text for c in prepare(path).script.cues if c.text]
+    expected = [c.text for c in script_session(load_session(path)).script.cues if c.text]
     assert said == expected
     assert said[:2] == [
         "Get ready. First up: Push-Ups.",
@@ -268,15 +285,15 @@ def test_play_without_audio_prints_cues_in_order(
 
 
 def test_spanish_end_to_end_picks_wording_and_voice() -> None:
-    from cuecoach.pipeline import prepare as prepare_session
+    from cuecoach.pipeline import hear_session
 
-    prepared = prepare_session(DATA / "valid" / "spanish.toml", speak=True)
-    assert prepared.speaker is not None
+    prepared = hear_session(load_session(DATA / "valid" / "spanish.toml"))
+    assert prepared.language == "es"
     assert prepared.speaker.settings.voice == "roa/es"
     assert prepared.speaker.settings.language == "es"
     first = prepared.script.cues[0]
     assert first.text == "Prepárate. Empezamos con Push-Ups."
-    assert first.duration == pytest.approx(prepared.speaker.clip(first.text).duration, abs=0.001)
+    assert first.duration_ms == round(prepared.speaker.clip(first.text).duration * 1000)
 
 
 # ---- export -----------------------------------------------------------------------
@@ -340,6 +357,28 @@ def test_export_writes_mp3_with_its_script_and_lyrics(
     ]
     assert [c.sub_frames["TIT2"].text[0] for c in tag.getall("CHAP")] == ["Push-Ups", "Side Plank"]
     assert (tmp_path / "short.lrc").read_text(encoding="utf-8") == tag.getall("USLT")[0].text
+    assert tag.getall("USLT")[0].lang == "eng"
+
+
+def test_export_tags_lyrics_in_the_language_spoken(tmp_path: Path) -> None:
+    import mutagen.id3
+
+    id3: Any = mutagen.id3  # unannotated library
+    session = tmp_path / "corto.toml"
+    session.write_text('[[exercise]]\nname = "Plank"\ndo = "1x5s"\n', encoding="utf-8")
+    out = tmp_path / "corto.mp3"
+    code, _, err = run("export", str(session), "--language", "es", "-o", str(out))
+    assert code == 0, err
+    (lyrics,) = id3.ID3(out).getall("USLT")
+    assert lyrics.lang == "spa"
+    assert "Prepárate" in lyrics.text
+
+
+def test_every_wording_language_has_an_id3_code() -> None:
+    from cuecoach.export.run import ID3_LANGUAGES
+    from cuecoach.wording import LANGUAGES
+
+    assert sorted(ID3_LANGUAGES) == sorted(LANGUAGES)
 
 
 def test_export_program_writes_numbered_tracks_and_playlist(tmp_path: Path) -> None:
@@ -406,6 +445,8 @@ def test_check_refuses_what_script_refuses(tmp_path: Path) -> None:
         '[defaults]\nlanguage = "de"\n[[exercise]]\nname = "Push-Ups"\ndo = "1x5"\n',
         encoding="utf-8",
     )
-    message = 'error: (settings): language: no wording for language "de"; available: en, es\n'
+    message = (
+        f'error: {path}:2: defaults.language: no wording for language "de"; available: en, es\n'
+    )
     assert run("script", str(path))[::2] == (2, message)
     assert run("check", str(path))[::2] == (2, message)

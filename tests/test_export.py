@@ -35,6 +35,7 @@ from cuecoach.export import (
 )
 from cuecoach.sounds import load_sounds
 from cuecoach.speech import Speaker, resolve_speech
+from cuecoach.timecode import to_samples
 
 RATE = 44100
 Audio = npt.NDArray[np.float32]
@@ -44,13 +45,13 @@ MP3: Any = mutagen.mp3.MP3
 
 S = SegmentKind
 SEGMENTS = (
-    Segment(0.0, 3.5, S.LEAD_IN, "Push-Ups", None, 2, None),
-    Segment(3.5, 6.5, S.WORK, "Push-Ups", 1, 2, None),
-    Segment(6.5, 8.5, S.REST, "Push-Ups", None, 2, None),
-    Segment(8.5, 10.5, S.WORK, "Push-Ups", 2, 2, None),
-    Segment(10.5, 12.0, S.TRANSITION, "Plank", None, 1, None),
-    Segment(12.0, 15.0, S.WORK, "Plank", 1, 1, None),
-    Segment(15.0, 17.0, S.FINISH, None, None, None, None),
+    Segment(0, 3500, S.LEAD_IN, "Push-Ups", None, 2, None),
+    Segment(3500, 6500, S.WORK, "Push-Ups", 1, 2, None),
+    Segment(6500, 8500, S.REST, "Push-Ups", None, 2, None),
+    Segment(8500, 10_500, S.WORK, "Push-Ups", 2, 2, None),
+    Segment(10_500, 12_000, S.TRANSITION, "Plank", None, 1, None),
+    Segment(12_000, 15_000, S.WORK, "Plank", 1, 1, None),
+    Segment(15_000, 17_000, S.FINISH, None, None, None, None),
 )
 SPEECH = (
     (0.0, "Get ready. First up: Push-Ups."),
@@ -74,17 +75,19 @@ SOUNDS = (
 def build_script(clips: Mapping[str, Clip], sounds: Mapping[str, Clip], title: str) -> CueScript:
     """The test session: two exercises, speech and every kind of sound."""
     cues = [
-        Cue(at, round(clips[text].duration, 3), CueKind.SPEECH, "test", text=text)
+        Cue(round(at * 1000), round(clips[text].duration * 1000), CueKind.SPEECH, "test", text=text)
         for at, text in SPEECH
     ]
     cues += [
-        Cue(at, round(sounds[name].duration, 3), CueKind.SOUND, "test", sound=name)
+        Cue(
+            round(at * 1000), round(sounds[name].duration * 1000), CueKind.SOUND, "test", sound=name
+        )
         for at, name in SOUNDS
     ]
-    cues.sort(key=lambda cue: cue.at)
-    heard = [(c.at, c.end) for c in cues]
+    cues.sort(key=lambda cue: cue.at_ms)
+    heard = [(c.at_ms, c.end_ms) for c in cues]
     assert all(end <= next_at for (_, end), (next_at, _) in pairwise(heard))
-    return CueScript(title, 17.0, SEGMENTS, tuple(cues))
+    return CueScript(title, 17_000, SEGMENTS, tuple(cues))
 
 
 @pytest.fixture(scope="module")
@@ -167,8 +170,8 @@ def loudness(samples: Audio) -> float:
 
 def test_duration_is_exact_for_gapless_decoders(mp3: Path, script: CueScript) -> None:
     samples = decode(mp3)
-    assert len(samples) == round(script.duration * RATE)  # the LAME tag's delay and padding
-    assert abs(MP3(mp3).info.length - script.duration) < 0.1
+    assert len(samples) == to_samples(script.duration_ms, RATE)  # the LAME tag's delay and padding
+    assert abs(MP3(mp3).info.length - script.duration_ms / 1000) < 0.1
     assert miniaudio.get_file_info(str(mp3)).nchannels == 1
 
 
@@ -183,7 +186,7 @@ def test_silent_where_no_cue_is_heard(mp3: Path, script: CueScript) -> None:
     samples = decode(mp3)
     quiet_stretches = 0
     for cue, following in zip(script.cues, script.cues[1:], strict=False):
-        start, end = cue.end + 0.05, following.at - 0.05
+        start, end = cue.end_ms / 1000 + 0.05, following.at_ms / 1000 - 0.05
         if end - start > 0.1:
             stretch = samples[round(start * RATE) : round(end * RATE)]
             assert np.abs(stretch).max() < 10 ** (-60 / 20), (start, end)
@@ -336,8 +339,8 @@ def test_other_rates_and_bitrates(
     out = tmp_path / "day1.mp3"
     render(script, speech, sounds, out, ExportOptions(sample_rate=rate, bitrate=bitrate))
     decoded = miniaudio.decode_file(str(out), nchannels=1, sample_rate=rate)
-    assert decoded.num_frames == round(script.duration * rate)
-    assert MP3(out).info.length == pytest.approx(script.duration, abs=1e-6)
+    assert decoded.num_frames == to_samples(script.duration_ms, rate)
+    assert MP3(out).info.length == pytest.approx(script.duration_ms / 1000, abs=1e-6)
     samples = np.asarray(decoded.samples, dtype=np.float32) / 32768.0
     assert true_peak_db(samples) <= -1.0  # low bitrates overshoot more
 
@@ -414,7 +417,7 @@ def test_music_bed_is_ducked_under_cues_and_faded_out(
     render(script, speech, sounds, out, ExportOptions(music=music))
     assert miniaudio.get_file_info(str(out)).nchannels == 2
     samples = decode(out, channels=2)
-    assert len(samples) == round(script.duration * RATE)
+    assert len(samples) == to_samples(script.duration_ms, RATE)
     between_cues = hum_db(samples, 5.3, 6.3)  # "Set 1 of 2." has ended and released
     under_speech = hum_db(samples, 0.3, 1.8)  # "Get ready. First up: Push-Ups."
     assert -13.0 <= under_speech - between_cues <= -11.0  # "about 12 dB"
@@ -426,15 +429,15 @@ def test_music_bed_is_ducked_under_cues_and_faded_out(
 def test_music_bed_stays_ducked_between_close_cues(tmp_path: Path, sounds: dict[str, Clip]) -> None:
     # A countdown: three ticks a second apart, then nothing for 6 s.
     ticks = tuple(
-        Cue(at, round(sounds["tick"].duration, 3), CueKind.SOUND, "countdown", sound="tick")
-        for at in (2.0, 3.0, 4.0)
+        Cue(at, round(sounds["tick"].duration * 1000), CueKind.SOUND, "countdown", sound="tick")
+        for at in (2000, 3000, 4000)
     )
-    segments = (Segment(0.0, 12.0, S.REST, "Rest", None, None, None),)
+    segments = (Segment(0, 12000, S.REST, "Rest", None, None, None),)
     music = tmp_path / "hum.wav"
     write_music(music, 3.0, 44100)
     out = tmp_path / "countdown.mp3"
     render(
-        CueScript("Countdown", 12.0, segments, ticks), {}, sounds, out, ExportOptions(music=music)
+        CueScript("Countdown", 12000, segments, ticks), {}, sounds, out, ExportOptions(music=music)
     )
     samples = decode(out, channels=2)
     open_level = hum_db(samples, 6.0, 8.0)
@@ -492,10 +495,10 @@ def test_loud_clips_are_limited_below_the_true_peak_ceiling(tmp_path: Path) -> N
     n = np.arange(RATE // 2)
     tone = np.sin(np.pi / 2 * n + np.pi / 4) / np.sin(np.pi / 4) * 0.999
     clip = Clip(np.clip(tone, -1, 1).astype(np.float32), RATE)
-    cues = (Cue(0.5, 0.5, CueKind.SPEECH, "test", text="beep"),)
-    segments = (Segment(0.0, 2.0, S.WORK, "Tone", 1, 1, None),)
+    cues = (Cue(500, 500, CueKind.SPEECH, "test", text="beep"),)
+    segments = (Segment(0, 2000, S.WORK, "Tone", 1, 1, None),)
     out = tmp_path / "tone.wav"
-    render(CueScript("Tone", 2.0, segments, cues), {"beep": clip}, {}, out)
+    render(CueScript("Tone", 2000, segments, cues), {"beep": clip}, {}, out)
     with wave.open(str(out)) as wav:
         samples = (np.frombuffer(wav.readframes(wav.getnframes()), "<i2") / 32768.0).astype(
             np.float32
@@ -505,20 +508,20 @@ def test_loud_clips_are_limited_below_the_true_peak_ceiling(tmp_path: Path) -> N
 
 def test_chapters_follow_each_run_of_an_exercise() -> None:
     segments = (
-        Segment(0.0, 5.0, S.LEAD_IN, None, None, None, None),
-        Segment(5.0, 10.0, S.WORK, "Squat", 1, 2, None),
-        Segment(10.0, 12.0, S.TRANSITION, "Row", None, 2, None),
-        Segment(12.0, 20.0, S.WORK, "Row", 1, 2, None),
-        Segment(20.0, 25.0, S.WORK, "Squat", 2, 2, None),  # a superset's second round
-        Segment(25.0, 30.0, S.WORK, "Row", 2, 2, None),
-        Segment(30.0, 32.0, S.FINISH, None, None, None, None),
+        Segment(0, 5000, S.LEAD_IN, None, None, None, None),
+        Segment(5000, 10_000, S.WORK, "Squat", 1, 2, None),
+        Segment(10_000, 12_000, S.TRANSITION, "Row", None, 2, None),
+        Segment(12_000, 20_000, S.WORK, "Row", 1, 2, None),
+        Segment(20_000, 25_000, S.WORK, "Squat", 2, 2, None),  # a superset's second round
+        Segment(25_000, 30_000, S.WORK, "Row", 2, 2, None),
+        Segment(30_000, 32_000, S.FINISH, None, None, None, None),
     )
-    found = chapters(CueScript("Superset", 32.0, segments, ()))
-    assert [(c.title, c.start, c.end) for c in found] == [
-        ("Squat", 0.0, 10.0),
-        ("Row", 10.0, 20.0),
-        ("Squat", 20.0, 25.0),
-        ("Row", 25.0, 32.0),
+    found = chapters(CueScript("Superset", 32_000, segments, ()))
+    assert [(c.title, c.start_ms, c.end_ms) for c in found] == [
+        ("Squat", 0, 10_000),
+        ("Row", 10_000, 20_000),
+        ("Squat", 20_000, 25_000),
+        ("Row", 25_000, 32_000),
     ]
 
 

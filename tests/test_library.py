@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 import tomllib
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from cuecoach.library import (
     builtin_library,
     load_library,
     normalise_name,
+    read_complete_library,
 )
 
 BUILTIN = builtin_library().entries
@@ -88,7 +90,7 @@ def test_builtin_entry_is_complete(entry: ExerciseInfo) -> None:
 
 @pytest.mark.parametrize("entry", BUILTIN, ids=_ids)
 def test_builtin_cues_are_speakable(entry: ExerciseInfo) -> None:
-    for cue in entry.cues:
+    for cue in (*entry.cues, *entry.setup):
         assert len(cue) <= 80, cue
         assert SPEAKABLE.fullmatch(cue), cue
         assert cue[0].isupper(), cue
@@ -105,9 +107,21 @@ def test_builtin_names_do_not_collide() -> None:
             assert owner == entry.name, f"{written!r} of {entry.name!r} clashes with {owner!r}"
 
 
-def test_builtin_names_are_unique() -> None:
-    names = [entry.name for entry in BUILTIN]
-    assert len(names) == len(set(names))
+def test_builtin_rules_refuse_a_clash_and_an_incomplete_entry(tmp_path: Path) -> None:
+    # The built-in file is held to these rules when it loads; check they bite.
+    builtin = resources.files("cuecoach").joinpath("data").joinpath("exercises.toml")
+    text = builtin.read_text(encoding="utf-8")
+    path = _write(tmp_path, text + '\n[[exercise]]\nname = "Press-Ups"\ncategory = "push"\n')
+    with pytest.raises(InputError) as caught:
+        read_complete_library(path)
+    index = len(BUILTIN) + 1
+    assert [(p.key, p.message.split(":")[0]) for p in caught.value.problems] == [
+        (f"exercise[{index}]", "missing 'aliases'"),
+        (f"exercise[{index}]", "missing 'muscles'"),
+        (f"exercise[{index}]", "missing 'cues'"),
+        (f"exercise[{index}]", "missing 'why'"),
+        (f"exercise[{index}].name", "duplicate name"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -374,9 +388,9 @@ def test_user_file_reports_every_problem(tmp_path: Path) -> None:
     found = {(p.line, p.key): p.message for p in problems}
     assert all(p.file == str(path) for p in problems)
 
-    assert found[(7, "exercise[2].cues")] == "expected a list of strings, got integer"
+    assert found[(7, "exercise[2].cues")] == "expected a list of strings, got a whole number"
     assert (
-        "allowed keys: name, aliases, category, muscles, cues, why"
+        "allowed: name, aliases, category, muscles, cues, setup, why"
         in found[(8, "exercise[2].colour")]
     )
     assert found[(10, "exercise[3]")] == "missing 'name'"
@@ -384,17 +398,17 @@ def test_user_file_reports_every_problem(tmp_path: Path) -> None:
     assert "exercise[1]" in found[(14, "exercise[4].name")]
     assert found[(15, "exercise[4].cues")] == "expected 1 to 6 items, got 0"
     assert "expected one of: push, pull" in found[(16, "exercise[4].category")]
-    assert found[(20, "exercise[5].cues[2]")] == "expected a string, got integer"
+    assert found[(20, "exercise[5].cues[2]")] == "expected a string, got a whole number"
     assert "at most 400" in found[(21, "exercise[5].why")]
-    assert found[(22, "exercise[5].muscles")] == "expected a list of strings, got string"
+    assert found[(22, "exercise[5].muscles")] == "expected a list of strings, got a string"
     assert len(problems) == 9
 
 
 @pytest.mark.parametrize(
     ("text", "key", "fragment"),
     [
-        ('[[exercise]]\nname = "A"\ncue = ["x"]\n', "exercise[1].cue", "did you mean 'cues'"),
-        ("[[exercise]]\nname = 5\n", "exercise[1].name", "expected a string, got integer"),
+        ('[[exercise]]\nname = "A"\ncue = ["x"]\n', "exercise[1].cue", 'did you mean "cues"'),
+        ("[[exercise]]\nname = 5\n", "exercise[1].name", "expected a string, got a whole number"),
         ('[[exercise]]\nname = ""\n', "exercise[1].name", "empty string"),
         ('[[exercise]]\nname = "+++"\n', "exercise[1].name", "at least one letter or digit"),
         (f'[[exercise]]\nname = "{"n" * 81}"\n', "exercise[1].name", "at most 80"),
@@ -408,10 +422,14 @@ def test_user_file_reports_every_problem(tmp_path: Path) -> None:
             "exercise[1].cues[1]",
             "at most 120",
         ),
-        ('[[exercise]]\nname = "A"\naliases = [true]\n', "exercise[1].aliases[1]", "boolean"),
-        ('[exercise]\nname = "A"\n', "exercise", "got table"),
+        (
+            '[[exercise]]\nname = "A"\naliases = [true]\n',
+            "exercise[1].aliases[1]",
+            "got true or false",
+        ),
+        ('[exercise]\nname = "A"\n', "exercise", "got a table"),
         ('title = "x"\n', "title", "only [[exercise]] tables"),
-        ("exercise = [1]\n", "exercise[1]", "got integer"),
+        ("exercise = [1]\n", "exercise[1]", "got a whole number"),
         (
             '[[exercise]]\nname = "A"\naliases = ["B"]\n'
             '[[exercise]]\nname = "C"\naliases = ["b"]\n',
@@ -422,6 +440,11 @@ def test_user_file_reports_every_problem(tmp_path: Path) -> None:
             '[[exercise]]\nname = "Push-Up"\naliases = ["Deadlift"]\n',
             "exercise[1]",
             "more than one built-in exercise ('Push-Up' and 'Deadlift')",
+        ),
+        (
+            "".join(f'[[exercise]]\nname = "E{i}"\n' for i in range(1001)),
+            "exercise[1001]",
+            "at most 1000 exercises; this file has 1001",
         ),
     ],
 )

@@ -22,39 +22,40 @@ from cuecoach.live import (
     play,
 )
 from cuecoach.live.clock import Clock
+from cuecoach.timecode import to_samples
 
 RATE = 8_000
 CLIP_RATE = 16_000  # clips arrive at another rate and are resampled up-front
 
 
 def _speech(at: float, text: str, role: str, length: float = 0.5) -> Cue:
-    return Cue(at, length, CueKind.SPEECH, role, text=text)
+    return Cue(round(at * 1000), round(length * 1000), CueKind.SPEECH, role, text=text)
 
 
 def _script() -> CueScript:
     """Lead-in, two sets of work around a rest, finish; countdowns into each set."""
     segments = (
-        Segment(0.0, 5.0, SegmentKind.LEAD_IN, "Push-Ups", None, 2, None),
-        Segment(5.0, 15.0, SegmentKind.WORK, "Push-Ups", 1, 2, None),
-        Segment(15.0, 20.0, SegmentKind.REST, "Push-Ups", 1, 2, None),
-        Segment(20.0, 30.0, SegmentKind.WORK, "Push-Ups", 2, 2, None),
-        Segment(30.0, 32.0, SegmentKind.FINISH, None, None, None, None),
+        Segment(0, 5000, SegmentKind.LEAD_IN, "Push-Ups", None, 2, None),
+        Segment(5000, 15_000, SegmentKind.WORK, "Push-Ups", 1, 2, None),
+        Segment(15_000, 20_000, SegmentKind.REST, "Push-Ups", 1, 2, None),
+        Segment(20_000, 30_000, SegmentKind.WORK, "Push-Ups", 2, 2, None),
+        Segment(30_000, 32_000, SegmentKind.FINISH, None, None, None, None),
     )
     cues = (
         _speech(0.0, "Get ready", "get_ready", 1.0),
         _speech(2.0, "3", "countdown"),
         _speech(3.0, "2", "countdown"),
         _speech(4.0, "1", "countdown"),
-        Cue(5.0, 0.2, CueKind.SOUND, "sound", sound="start"),
+        Cue(5000, 200, CueKind.SOUND, "sound", sound="start"),
         _speech(10.0, "Halfway", "halfway"),
         _speech(15.0, "Rest now", "rest", 1.0),
         _speech(17.0, "three", "countdown"),
         _speech(18.0, "two", "countdown"),
         _speech(19.0, "one", "countdown"),
-        Cue(20.0, 0.2, CueKind.SOUND, "sound", sound="start"),
+        Cue(20_000, 200, CueKind.SOUND, "sound", sound="start"),
         _speech(30.0, "Done", "finish", 1.0),
     )
-    return CueScript("Test", 32.0, segments, cues)
+    return CueScript("Test", 32_000, segments, cues)
 
 
 def _level(index: int) -> float:
@@ -66,7 +67,7 @@ def _clips(script: CueScript) -> tuple[dict[str, Clip], dict[str, Clip]]:
     clips: dict[str, Clip] = {}
     sounds: dict[str, Clip] = {}
     for index, cue in enumerate(script.cues):
-        samples = np.full(round(cue.duration * CLIP_RATE), _level(index), dtype=np.float32)
+        samples = np.full(to_samples(cue.duration_ms, CLIP_RATE), _level(index), dtype=np.float32)
         if cue.text is not None:
             clips[cue.text] = Clip(samples, CLIP_RATE)
         elif cue.sound is not None:
@@ -131,10 +132,10 @@ def test_every_cue_starts_on_its_scheduled_sample(block: int) -> None:
     assert [o.cue for o in result.onsets] == list(session.script.cues)
     sounds_seen: set[str] = set()
     for onset in result.onsets:
-        scheduled = round(onset.cue.at * RATE)
+        scheduled = to_samples(onset.cue.at_ms, RATE)
         assert onset.timeline_sample == scheduled
         assert onset.frame == scheduled
-        assert onset.handed_at == pytest.approx(onset.cue.at)
+        assert onset.handed_at == pytest.approx(onset.cue.at_ms / 1000)
         # The recording itself: silence right before, the cue's level from its first sample.
         index = onset.cue_index
         level = _level(index)
@@ -155,14 +156,16 @@ def test_nothing_sounds_between_cues() -> None:
     audible = np.flatnonzero(np.abs(session.audio) > 1e-4)
     covered = np.zeros(len(session.audio), dtype=bool)
     for cue in session.script.cues:
-        covered[round(cue.at * RATE) : round(cue.end * RATE) + 2] = True
+        covered[to_samples(cue.at_ms, RATE) : to_samples(cue.end_ms, RATE) + 2] = True
     assert covered[audible].all()
 
 
 def test_pause_shifts_the_rest_of_the_timeline_by_the_pause() -> None:
     session = Session([(6.0, " "), (9.0, " ")])
     assert session.result.completed
-    shifts = {o.cue.at: (o.frame - o.timeline_sample) / RATE for o in session.result.onsets}
+    shifts = {
+        o.cue.at_ms / 1000: (o.frame - o.timeline_sample) / RATE for o in session.result.onsets
+    }
     assert all(shift == 0 for at, shift in shifts.items() if at < 6.0)
     later = {shift for at, shift in shifts.items() if at > 6.0}
     assert len(later) == 1  # every later cue moves by the same amount ...
@@ -229,7 +232,7 @@ def test_quit_stops_the_output() -> None:
     result = session.result
     assert result.reason is EndReason.QUIT
     assert not result.completed
-    assert max(o.cue.at for o in result.onsets) <= 10.25
+    assert max(o.cue.at_ms for o in result.onsets) <= 10_250
     assert len(session.audio) / RATE == pytest.approx(10.25, abs=0.02)
     assert session.output.pump() is None  # stopped: pulls nothing more
 
@@ -299,12 +302,12 @@ def test_text_output_needs_no_clips_and_still_shows_every_cue() -> None:
 
 
 def test_overlapping_cues_are_mixed_and_limited() -> None:
-    segments = (Segment(0.0, 2.0, SegmentKind.WORK, "Plank", 1, 1, None),)
+    segments = (Segment(0, 2000, SegmentKind.WORK, "Plank", 1, 1, None),)
     cues = (
-        Cue(0.0, 1.0, CueKind.SPEECH, "set", text="Go"),
-        Cue(0.5, 0.2, CueKind.SOUND, "sound", sound="beep"),
+        Cue(0, 1000, CueKind.SPEECH, "set", text="Go"),
+        Cue(500, 200, CueKind.SOUND, "sound", sound="beep"),
     )
-    script = CueScript("Mix", 2.0, segments, cues)
+    script = CueScript("Mix", 2000, segments, cues)
     loud = Clip(np.full(RATE, 0.7, dtype=np.float32), RATE)
     buffers: list[Samples] = []
     play(

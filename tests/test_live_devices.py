@@ -26,6 +26,7 @@ from cuecoach.live import (
 )
 from cuecoach.live.display import clock_text, status_line
 from cuecoach.model import SpeechSettings
+from cuecoach.timecode import to_samples
 
 
 def _speech_clips(texts: list[str], cache: Path) -> dict[str, Clip]:
@@ -43,15 +44,15 @@ def _speech_clips(texts: list[str], cache: Path) -> dict[str, Clip]:
 
 def test_real_miniaudio_null_backend_session(tmp_path: Path) -> None:
     segments = (
-        Segment(0.0, 1.0, SegmentKind.LEAD_IN, "Plank", None, 1, None),
-        Segment(1.0, 2.0, SegmentKind.WORK, "Plank", 1, 1, None),
+        Segment(0, 1000, SegmentKind.LEAD_IN, "Plank", None, 1, None),
+        Segment(1000, 2000, SegmentKind.WORK, "Plank", 1, 1, None),
     )
     cues = (
-        Cue(0.0, 0.5, CueKind.SPEECH, "get_ready", text="Get ready"),
-        Cue(1.0, 0.1, CueKind.SOUND, "sound", sound="start"),
-        Cue(1.2, 0.5, CueKind.SPEECH, "set", text="Hold"),
+        Cue(0, 500, CueKind.SPEECH, "get_ready", text="Get ready"),
+        Cue(1000, 100, CueKind.SOUND, "sound", sound="start"),
+        Cue(1200, 500, CueKind.SPEECH, "set", text="Hold"),
     )
-    script = CueScript("Null", 2.0, segments, cues)
+    script = CueScript("Null", 2000, segments, cues)
     beep = Clip(np.full(4_410, 0.2, dtype=np.float32), 44_100)
     output = MiniaudioOutput(48_000, backends=[miniaudio.Backend.NULL])
     assert output.backend == "Null"
@@ -69,9 +70,9 @@ def test_real_miniaudio_null_backend_session(tmp_path: Path) -> None:
     assert [o.cue for o in result.onsets] == list(cues)
     first = result.onsets[0].handed_at
     for onset in result.onsets:
-        assert onset.frame == round(onset.cue.at * 48_000)
+        assert onset.frame == to_samples(onset.cue.at_ms, 48_000)
         # Pulled in real time: within a few device periods (the priming lead) of the schedule.
-        assert onset.handed_at - first == pytest.approx(onset.cue.at, abs=0.1)
+        assert onset.handed_at - first == pytest.approx(onset.cue.at_ms / 1000, abs=0.1)
 
 
 def test_no_sound_device_is_an_audio_error_suggesting_alternatives(
@@ -129,8 +130,8 @@ def test_terminal_keys_read_without_enter_and_restore_the_terminal(
 
 
 def _status(position: float, paused: bool = False) -> Status:
-    work = Segment(10.0, 46.0, SegmentKind.WORK, "Push-Ups", 2, 3, 1)
-    rest = Segment(46.0, 106.0, SegmentKind.REST, "Push-Ups", 2, 3, None)
+    work = Segment(10_000, 46_000, SegmentKind.WORK, "Push-Ups", 2, 3, 1)
+    rest = Segment(46_000, 106_000, SegmentKind.REST, "Push-Ups", 2, 3, None)
     return Status(position, 200.0, work, rest, paused)
 
 
@@ -158,7 +159,7 @@ def test_terminal_display_redraws_in_place_and_prints_cues_above() -> None:
     display = TerminalDisplay(stream)
     display.show(_status(22.5))
     display.show(_status(22.6))  # same text: no redraw
-    display.cue(Cue(23.0, 1.0, CueKind.SPEECH, "form", text="Brace your core"), _status(23.0))
+    display.cue(Cue(23_000, 1000, CueKind.SPEECH, "form", text="Brace your core"), _status(23.0))
     display.close()
     text = stream.getvalue()
     assert text.count("\r> Push-Ups") == 2

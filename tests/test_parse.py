@@ -8,7 +8,7 @@ import pytest
 
 from conftest import DATA, SESSIONS
 from cuecoach.errors import InputError
-from cuecoach.model import Group, Program, Session, WorkKind
+from cuecoach.model import Group, Load, Program, Session, WorkKind
 from cuecoach.parse import load, load_session
 
 INVALID = sorted((DATA / "invalid").glob("*.toml"))
@@ -36,6 +36,63 @@ def test_invalid_session_reports_every_problem(path: Path) -> None:
 def test_every_invalid_case_states_its_expectation() -> None:
     assert INVALID
     assert all(expected_messages(p) for p in INVALID)
+
+
+WARN = sorted((DATA / "warn").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", WARN, ids=[p.stem for p in WARN])
+def test_keys_without_effect_are_warned_about(path: Path) -> None:
+    warnings = load_session(path).warnings
+    assert [str(w) for w in warnings] == expected_messages(path)
+
+
+def test_group_settings_come_from_the_first_member(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[defaults]
+rest = "40s"
+group_transition = "5s"
+lead_in = "7s"
+[[exercise]]
+name = "Push-Ups"
+do = "2x8"
+lead_in = "12s"
+group = "A"
+transition = "50s"
+group_transition = "8s"
+[[exercise]]
+name = "Inverted Rows"
+do = "2x8"
+group = "A"
+[[exercise]]
+name = "Plank"
+do = "2x20s"
+group = "B"
+[[exercise]]
+name = "Russian Twists"
+do = "2x10"
+group = "B"
+rest = "20s"
+""",
+    )
+    session = load_session(path)
+    first, second = session.items
+    assert isinstance(first, Group) and isinstance(second, Group)
+    assert (first.rest_ms, first.transition_ms, first.member_transition_ms) == (
+        40_000,
+        50_000,
+        8_000,
+    )
+    assert (second.rest_ms, second.transition_ms, second.member_transition_ms) == (
+        40_000,
+        30_000,
+        5_000,
+    )
+    assert session.lead_in_ms == 12_000
+    (warning,) = session.warnings
+    assert (warning.line, warning.key) == (25, "exercise[4].rest")
 
 
 @pytest.mark.parametrize(
@@ -172,3 +229,92 @@ def test_sample_days_reproduce_the_guide(name: str) -> None:
         }
         got.append((ex.name, ex.sets, ex.kind, amount[ex.kind], ex.per_side))
     assert got == GUIDE_DAYS[name]
+
+
+def test_a_program_has_a_limit_on_exercises_in_all(tmp_path: Path) -> None:
+    from cuecoach.parse import MAX_PROGRAM_EXERCISES, MAX_SESSION_EXERCISES
+
+    day = tmp_path / "day.toml"
+    day.write_text(
+        '[[exercise]]\nname = "Plank"\ndo = "1x20s"\n' * MAX_SESSION_EXERCISES, encoding="utf-8"
+    )
+    count = MAX_PROGRAM_EXERCISES // MAX_SESSION_EXERCISES + 1
+    program = tmp_path / "program.toml"
+    program.write_text(f"sessions = {['day.toml'] * count}\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load(program)
+    (problem,) = caught.value.problems
+    assert problem.key == f"sessions[{count}]"
+    assert problem.message.startswith(f"a program may hold at most {MAX_PROGRAM_EXERCISES}")
+    program.write_text(f"sessions = {['day.toml'] * (count - 1)}\n", encoding="utf-8")
+    assert isinstance(load(program), Program)
+
+
+def test_tempo_load_as_many_as_you_can_and_time_calls(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[defaults]
+tempo = "3-1-1"
+time_calls = ["10s", "30s"]
+cap = "45s"
+[[exercise]]
+name = "Goblet Squat"
+do = "3x10"
+load = ["10kg", "12 kg", "14KG"]
+[[exercise]]
+name = "Push-Ups"
+sets = 2
+reps = "max"
+load = "bodyweight"
+[[exercise]]
+name = "Dumbbell Rows"
+do = "3x8"
+rep_time = "2s"
+load = "RPE 8.5"
+[[exercise]]
+name = "Plank"
+do = "2x30s"
+load = "25lb"
+tempo = "2-0.5-2-0.5"
+""",
+    )
+    squat, push_ups, rows, plank = load_session(path).exercises
+    assert squat.timing.tempo_ms == (3_000, 1_000, 1_000, 0) and squat.work_ms == 50_000
+    assert squat.load == (Load(10, "kg"), Load(12, "kg"), Load(14, "kg"))
+    assert squat.timing.time_calls_ms == (30_000, 10_000)
+    assert push_ups.amrap and push_ups.reps is None and push_ups.work_ms == 45_000
+    assert push_ups.load == (Load(None, "bodyweight"),) * 2
+    assert rows.timing.tempo_ms is None and rows.work_ms == 16_000  # its rep_time wins
+    assert rows.load == (Load(8.5, "rpe"),) * 3 and not rows.amrap
+    assert plank.load == (Load(25, "lb"),) * 2
+    assert plank.timing.tempo_ms == (2_000, 500, 2_000, 500)
+    assert [w.key for w in load_session(path).warnings] == ["exercise[4].tempo"]
+
+
+def test_setup_tips_from_the_library_and_the_session(tmp_path: Path) -> None:
+    (tmp_path / "lib.toml").write_text(
+        '[[exercise]]\nname = "Suitcase Carry"\ncues = ["Stand tall"]\n'
+        'setup = ["A weight in one hand"]\n',
+        encoding="utf-8",
+    )
+    path = write(
+        tmp_path,
+        """
+[defaults]
+library = "lib.toml"
+[[exercise]]
+name = "Suitcase Carry"
+do = "2x20m"
+[[exercise]]
+name = "Suitcase Carry"
+do = "2x20m"
+setup = ["Kettlebell by your foot"]
+""",
+    )
+    library_tips, own_tips = load_session(path).exercises
+    assert library_tips.cues == ("Stand tall",)
+    assert library_tips.tips_setup == ("A weight in one hand",)
+    assert library_tips.cues_language == "en"
+    assert (own_tips.cues, own_tips.tips_setup) == ((), ("Kettlebell by your foot",))
+    assert own_tips.cues_language is None

@@ -15,7 +15,8 @@ import pytest
 from cuecoach.cuescript import Cue, CueKind, CueScript, Segment, SegmentKind
 from cuecoach.errors import InputError
 from cuecoach.export import ExportOptions, render
-from cuecoach.sounds import SOUND_NAMES, load_sounds, sound_durations
+from cuecoach.soundlengths import SOUND_NAMES
+from cuecoach.sounds import load_sounds, sound_durations
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED_SECONDS = {"start": 0.3, "tick": 0.08, "rest": 0.5, "finish": 1.0}
@@ -124,9 +125,10 @@ def test_a_sound_at_1_hz_is_refused(tmp_path: Path) -> None:
 
 def render_with_music(tmp_path: Path, music: Path) -> None:
     sounds = load_sounds(44100)
-    cues = (Cue(1.0, sounds["start"].duration, CueKind.SOUND, "test", sound="start"),)
-    segments = (Segment(0.0, 3.0, SegmentKind.WORK, "Tone", 1, 1, None),)
-    script = CueScript("Music", 3.0, segments, cues)
+    length = round(sounds["start"].duration * 1000)
+    cues = (Cue(1000, length, CueKind.SOUND, "test", sound="start"),)
+    segments = (Segment(0, 3000, SegmentKind.WORK, "Tone", 1, 1, None),)
+    script = CueScript("Music", 3000, segments, cues)
     render(script, {}, sounds, tmp_path / "out.mp3", ExportOptions(music=music))
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import UserDirs
 from cuecoach.audio import Clip
 from cuecoach.speech import (
     ResolvedSpeech,
@@ -24,13 +25,6 @@ ENGLISH = ResolvedSpeech(engine="espeak", voice="gmw/en-US", rate=165, volume=1.
 PHRASES = ["Get ready. First up: Push-Ups.", "3", "2", "1", "Go!", "Rest.", "3", "2", "1", "Go!"]
 
 
-@pytest.fixture(autouse=True)
-def _private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the real user's config and cache out of every test."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-
-
 @pytest.fixture
 def cache_dir(tmp_path: Path) -> Path:
     return tmp_path / "clips"
@@ -40,8 +34,8 @@ def entries(folder: Path) -> list[Path]:
     return sorted(folder.glob(f"*{SUFFIX}"))
 
 
-def test_default_cache_dir_honours_xdg_cache_home(tmp_path: Path) -> None:
-    assert default_cache_dir() == tmp_path / "cache" / "cuecoach" / "speech"
+def test_default_cache_dir_honours_xdg_cache_home(user_dirs: UserDirs) -> None:
+    assert default_cache_dir() == user_dirs.cache / "cuecoach" / "speech"
 
 
 def test_clip_is_trimmed_normalised_and_at_the_speaker_rate(cache_dir: Path) -> None:
@@ -137,10 +131,10 @@ def test_cache_info_and_clear(cache_dir: Path) -> None:
     assert cache_info(cache_dir) == (cache_dir, 0, 0)
 
 
-def test_default_location_is_used_without_a_cache_dir(tmp_path: Path) -> None:
+def test_default_location_is_used_without_a_cache_dir(user_dirs: UserDirs) -> None:
     Speaker(ENGLISH).clip("Go!")
     location, count, _ = cache_info()
-    assert location == tmp_path / "cache" / "cuecoach" / "speech"
+    assert location == user_dirs.cache / "cuecoach" / "speech"
     assert count == 1
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import UserDirs
+from cuecoach.checker import COMMAND_LINE, Checker
 from cuecoach.errors import InputError, SpeechError
 from cuecoach.model import SpeechSettings
 from cuecoach.speech import (
@@ -16,13 +18,7 @@ from cuecoach.speech import (
     resolve_speech,
     validate_speech,
 )
-
-
-@pytest.fixture(autouse=True)
-def _private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the real user's config and cache out of every test."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+from cuecoach.speech.engine import find_voice, load_engine
 
 
 def write_config(path: Path, text: str) -> Path:
@@ -69,13 +65,14 @@ def test_out_of_range_values_are_refused(layer: SpeechSettings, message: str) ->
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    problems = validate_speech({"rate": 1000, "volume": -1, "pitch": 3})
-    assert [key for key, _ in problems] == ["rate", "volume", "pitch"]
-    assert "unknown speech setting" in problems[2][1]
+    check = Checker(COMMAND_LINE)
+    validate_speech({"rate": 1000, "volume": -1, "pitch": 3}, check)
+    assert [p.key for p in check.problems] == ["--rate", "--volume", "--pitch"]
+    assert "unknown speech setting" in check.problems[2].message
 
 
-def test_config_path_is_under_xdg_config_home(tmp_path: Path) -> None:
-    assert config_path() == tmp_path / "config" / "cuecoach" / "config.toml"
+def test_config_path_is_under_xdg_config_home(user_dirs: UserDirs) -> None:
+    assert config_path() == user_dirs.config / "cuecoach" / "config.toml"
 
 
 def test_missing_config_sets_nothing(tmp_path: Path) -> None:
@@ -142,6 +139,12 @@ def test_resolve_refuses_unknown_voice_with_close_matches(tmp_path: Path) -> Non
         resolve_speech(SpeechSettings(voice="Englsh (America)"), config=tmp_path / "none.toml")
 
 
-def test_resolve_refuses_a_language_without_voices(tmp_path: Path) -> None:
-    with pytest.raises(SpeechError, match="no espeak voice speaks language 'xx'"):
+def test_resolve_refuses_a_language_without_wording(tmp_path: Path) -> None:
+    with pytest.raises(SpeechError, match='speech language: no wording for language "xx"'):
         resolve_speech(SpeechSettings(language="xx"), config=tmp_path / "none.toml")
+
+
+def test_find_voice_refuses_a_language_without_voices() -> None:
+    engine = load_engine("espeak")
+    with pytest.raises(SpeechError, match="no espeak voice speaks language 'xx'"):
+        find_voice(engine.voices(), None, "xx", engine.name)

@@ -82,15 +82,14 @@ def speech_options(command: F) -> F:
 
 def speech_layer(options: dict[str, Any]) -> SpeechSettings:
     """The speech flags given on the command line, as a settings layer."""
-    from .model import SpeechSettings
-    from .parse import SPEECH_KEYS, speech_settings, validate_speech
+    from .checker import COMMAND_LINE, Checker
+    from .parse import SPEECH_KEYS, validate_speech
 
     given = {k: options.pop(k) for k in SPEECH_KEYS}
-    given = {k: v for k, v in given.items() if v is not None}
-    problems = validate_speech(given)
-    if problems:
-        raise InputError(Problem("(command line)", None, f"--{k}", m) for k, m in problems)
-    return speech_settings(given) if given else SpeechSettings()
+    check = Checker(COMMAND_LINE)
+    settings = validate_speech({k: v for k, v in given.items() if v is not None}, check)
+    check.raise_problems()
+    return settings
 
 
 def sound_overrides(values: tuple[str, ...]) -> dict[str, Path]:
@@ -155,12 +154,6 @@ def cli() -> None:
     """
 
 
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @wording_option
@@ -173,7 +166,8 @@ def check(files: tuple[Path, ...], wording: Path | None, library: Path | None) -
     from .library import load_library
     from .model import Program
     from .parse import load
-    from .pipeline import prepare_session
+    from .pipeline import script_session
+    from .timecode import clock
 
     problems: list[Problem] = []
     for path in files:
@@ -183,11 +177,11 @@ def check(files: tuple[Path, ...], wording: Path | None, library: Path | None) -
             sessions = loaded.sessions if isinstance(loaded, Program) else (loaded,)
             for session in sessions:
                 warn(session.warnings)
-                script = prepare_session(session, wording=wording).script
+                script = script_session(session, wording=wording).script
                 count = len(session.exercises)
                 click.echo(
                     f"ok: {session.path}: {session.title} — {count} "
-                    f"exercise{'s' if count != 1 else ''}, {_clock(script.duration)}"
+                    f"exercise{'s' if count != 1 else ''}, {clock(script.duration_ms)}"
                 )
         except InputError as exc:
             problems.extend(exc.problems)
@@ -229,19 +223,23 @@ def script(
     Durations are estimated from the text unless --measured is given.
     """
     from .cuescript import WRITERS
-    from .pipeline import prepare
+    from .library import load_library
+    from .parse import load_session
+    from .pipeline import Scripted, hear_session, script_session
 
-    prepared = prepare(
-        file,
-        wording=wording,
-        library=library,
-        speech=speech_layer(speech),
-        speak=measured,
-        sounds=sound_overrides(sounds),
-        progress=ProgressBar("Preparing speech", on_terminal()),
-    )
-    warn(prepared.session.warnings)
-    click.echo(WRITERS[fmt](prepared.script), nl=False)
+    layer = speech_layer(speech)
+    overrides = sound_overrides(sounds)
+    session = load_session(file, load_library(library))
+    result: Scripted
+    if measured:
+        progress = ProgressBar("Preparing speech", on_terminal())
+        result = hear_session(
+            session, wording=wording, speech=layer, sounds=overrides, progress=progress
+        )
+    else:
+        result = script_session(session, wording=wording, speech=layer)
+    warn(session.warnings)
+    click.echo(WRITERS[fmt](result.script), nl=False)
 
 
 @cli.command()
@@ -274,27 +272,28 @@ def play(
     Enter done with this set, q quit (it says how to carry on later).
     Without a terminal it plays to the end on its own.
     """
+    from .library import load_library
     from .live import EndReason, TextOutput, open_device, start_ms, stopped_message
     from .live import play as play_live
-    from .pipeline import prepare
+    from .parse import load_session
+    from .pipeline import hear_session, script_session
     from .sounds import load_sounds
 
     layer = speech_layer(speech)
     overrides = sound_overrides(sounds)
     # Open the device first: a machine without sound fails before any speech work.
     output = TextOutput() if no_audio else open_device()
-    prepared = prepare(
-        file,
-        wording=wording,
-        library=library,
-        speech=layer,
-        speak=not no_audio,
-        sounds=overrides,
-        progress=ProgressBar("Preparing speech", on_terminal()),
-    )
-    warn(prepared.session.warnings)
-    script = prepared.script
-    clips = prepared.speech_clips() if prepared.speaker else {}
+    session = load_session(file, load_library(library))
+    clips = {}
+    if no_audio:
+        script = script_session(session, wording=wording, speech=layer).script
+    else:
+        progress = ProgressBar("Preparing speech", on_terminal())
+        heard = hear_session(
+            session, wording=wording, speech=layer, sounds=overrides, progress=progress
+        )
+        script, clips = heard.script, heard.speech_clips()
+    warn(session.warnings)
     sound_clips = {} if no_audio else load_sounds(output.sample_rate, overrides)
     begin = start_ms(script, start) if start is not None else 0
     result = play_live(script, clips, sound_clips, output, start_ms=begin)
@@ -361,7 +360,7 @@ def export(
     A session becomes one MP3 with a chapter per exercise and the cues as
     lyrics. A program becomes a folder of numbered MP3s plus a playlist.
     """
-    from .pipeline import ExportRequest, export_file
+    from .export.run import ExportRequest, export_file
 
     request = ExportRequest(
         output=output,

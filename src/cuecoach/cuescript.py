@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .timecode import clock
+
 
 class SegmentKind(StrEnum):
     LEAD_IN = "lead_in"
@@ -20,12 +22,12 @@ class CueKind(StrEnum):
     SOUND = "sound"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
-    """A stretch of the timeline; times in seconds from the start (ms precision)."""
+    """A stretch of the timeline; times in integer milliseconds from the start."""
 
-    start: float
-    end: float
+    start_ms: int
+    end_ms: int
     kind: SegmentKind
     exercise: str | None
     set: int | None
@@ -33,11 +35,11 @@ class Segment:
     side: int | None
 
     @property
-    def duration(self) -> float:
-        return round(self.end - self.start, 3)
+    def duration_ms(self) -> int:
+        return self.end_ms - self.start_ms
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cue:
     """Something heard at `at`: spoken `text`, or the named `sound`.
 
@@ -45,8 +47,8 @@ class Cue:
     players and tests use it, listeners never hear it.
     """
 
-    at: float
-    duration: float
+    at_ms: int
+    duration_ms: int
     kind: CueKind
     role: str
     text: str | None = None
@@ -56,22 +58,23 @@ class Cue:
     side: int | None = None
 
     @property
-    def end(self) -> float:
-        return round(self.at + self.duration, 3)
+    def end_ms(self) -> int:
+        return self.at_ms + self.duration_ms
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CueScript:
     """A compiled session. Cues are sorted by time."""
 
     title: str
-    duration: float
+    duration_ms: int
     segments: tuple[Segment, ...]
     cues: tuple[Cue, ...]
 
 
-def _seconds(value: float) -> float:
-    return round(value, 3)
+def _seconds(ms: int) -> float:
+    """Milliseconds as the seconds JSON carries (exact to the millisecond)."""
+    return ms / 1000
 
 
 def to_dict(script: CueScript) -> dict[str, object]:
@@ -79,8 +82,8 @@ def to_dict(script: CueScript) -> dict[str, object]:
     cues: list[dict[str, object]] = []
     for c in script.cues:
         cue: dict[str, object] = {
-            "at": _seconds(c.at),
-            "duration": _seconds(c.duration),
+            "at": _seconds(c.at_ms),
+            "duration": _seconds(c.duration_ms),
             "kind": c.kind.value,
         }
         if c.kind is CueKind.SPEECH:
@@ -91,11 +94,11 @@ def to_dict(script: CueScript) -> dict[str, object]:
         cues.append(cue)
     return {
         "title": script.title,
-        "duration": _seconds(script.duration),
+        "duration": _seconds(script.duration_ms),
         "segments": [
             {
-                "start": _seconds(s.start),
-                "end": _seconds(s.end),
+                "start": _seconds(s.start_ms),
+                "end": _seconds(s.end_ms),
                 "kind": s.kind.value,
                 "exercise": s.exercise,
                 "set": s.set,
@@ -127,12 +130,8 @@ def to_json(script: CueScript) -> str:
     )
 
 
-def _clock(seconds: float, sep: str) -> str:
-    ms = round(seconds * 1000)
-    hours, ms = divmod(ms, 3_600_000)
-    minutes, ms = divmod(ms, 60_000)
-    secs, ms = divmod(ms, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{sep}{ms:03d}"
+def _subtitle_time(ms: int, mark: str) -> str:
+    return clock(ms, 3, mark=mark, hours="always", lead="02d")
 
 
 def _spoken(script: CueScript) -> list[Cue]:
@@ -142,7 +141,7 @@ def _spoken(script: CueScript) -> list[Cue]:
 def to_srt(script: CueScript) -> str:
     """Speech cues as SubRip subtitles."""
     blocks = [
-        f"{n}\n{_clock(c.at, ',')} --> {_clock(c.end, ',')}\n{c.text}\n"
+        f"{n}\n{_subtitle_time(c.at_ms, ',')} --> {_subtitle_time(c.end_ms, ',')}\n{c.text}\n"
         for n, c in enumerate(_spoken(script), start=1)
     ]
     return "\n".join(blocks)
@@ -150,27 +149,27 @@ def to_srt(script: CueScript) -> str:
 
 def to_vtt(script: CueScript) -> str:
     """Speech cues as WebVTT subtitles."""
-    blocks = [f"{_clock(c.at, '.')} --> {_clock(c.end, '.')}\n{c.text}\n" for c in _spoken(script)]
+    blocks = [
+        f"{_subtitle_time(c.at_ms, '.')} --> {_subtitle_time(c.end_ms, '.')}\n{c.text}\n"
+        for c in _spoken(script)
+    ]
     return "WEBVTT\n\n" + "\n".join(blocks)
 
 
-def lrc_time(seconds: float) -> str:
+def lrc_time(ms: int) -> str:
     """``[mm:ss.xx]`` as LRC writes it (minutes may pass 59)."""
-    centis = round(seconds * 100)
-    minutes, centis = divmod(centis, 6000)
-    return f"[{minutes:02d}:{centis // 100:02d}.{centis % 100:02d}]"
+    return f"[{clock(ms, 2, hours='never', lead='02d')}]"
 
 
 def to_lrc(script: CueScript) -> str:
     """Speech cues as LRC synced lyrics, with title and length tags."""
-    minutes, secs = divmod(round(script.duration), 60)
-    head = [f"[ti:{script.title}]", "[by:cuecoach]", f"[length:{minutes:02d}:{secs:02d}]"]
-    return "\n".join([*head, *(f"{lrc_time(c.at)}{c.text}" for c in _spoken(script))]) + "\n"
+    length = clock(script.duration_ms, hours="never", lead="02d")
+    head = [f"[ti:{script.title}]", "[by:cuecoach]", f"[length:{length}]"]
+    return "\n".join([*head, *(f"{lrc_time(c.at_ms)}{c.text}" for c in _spoken(script))]) + "\n"
 
 
-def _short_clock(seconds: float) -> str:
-    minutes, secs = divmod(seconds, 60)
-    return f"{int(minutes):3d}:{secs:04.1f}"
+def _short_clock(ms: int) -> str:
+    return clock(ms, 1, hours="never", lead="3d")
 
 
 def _segment_label(s: Segment) -> str:
@@ -181,12 +180,12 @@ def _segment_label(s: Segment) -> str:
         parts.append(f"set {s.set}/{s.sets}")
     if s.side is not None:
         parts.append(f"side {s.side}")
-    return " · ".join(parts) + f"  ({s.duration:g} s)"
+    return " · ".join(parts) + f"  ({s.duration_ms / 1000:g} s)"
 
 
 def to_table(script: CueScript) -> str:
     """A listing for people: each segment, and the cues heard during it."""
-    total = _short_clock(script.duration).strip()
+    total = _short_clock(script.duration_ms).strip()
     lines = [
         f"{script.title}  —  {total}, {len(script.segments)} segments, {len(script.cues)} cues",
         "",
@@ -194,12 +193,12 @@ def to_table(script: CueScript) -> str:
     cues = list(script.cues)
     i = 0
     for seg in script.segments:
-        lines.append(f"{_short_clock(seg.start)}  ── {_segment_label(seg)}")
+        lines.append(f"{_short_clock(seg.start_ms)}  ── {_segment_label(seg)}")
         last = seg is script.segments[-1]
-        while i < len(cues) and (cues[i].at < seg.end or last):
+        while i < len(cues) and (cues[i].at_ms < seg.end_ms or last):
             c = cues[i]
             what = c.text if c.kind is CueKind.SPEECH else f"[{c.sound}]"
-            lines.append(f"{_short_clock(c.at)}     {what}")
+            lines.append(f"{_short_clock(c.at_ms)}     {what}")
             i += 1
     return "\n".join(lines) + "\n"
 

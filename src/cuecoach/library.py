@@ -16,11 +16,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .checker import Checker, sorted_problems, type_name
 from .errors import InputError, Problem
 from .tomlfile import KeyPath, TomlDocument, read_toml
 
 CATEGORIES = ("push", "pull", "core", "carry", "mobility", "lower", "advanced")
-FIELDS = ("name", "aliases", "category", "muscles", "cues", "why")
+FIELDS = ("name", "aliases", "category", "muscles", "cues", "setup", "why")
+OPTIONAL_FIELDS = ("setup",)  # not every exercise needs setting up
 
 # Limits for a user library. They are generous; they exist to catch mistakes
 # (a paragraph pasted into a cue, a cue list meant for several exercises).
@@ -30,8 +32,10 @@ MAX_MUSCLES = 15
 MAX_MUSCLE_CHARS = 40
 MIN_CUES = 1
 MAX_CUES = 6
+MAX_SETUP = 3
 MAX_CUE_CHARS = 120
 MAX_WHY_CHARS = 400
+MAX_ENTRIES = 1000  # keeps loading a library quick whatever the file holds
 
 _DATA_PACKAGE = "cuecoach"
 _DATA_DIR = "data"
@@ -46,8 +50,9 @@ class ExerciseInfo:
     aliases: tuple[str, ...]
     category: str
     muscles: tuple[str, ...]
-    cues: tuple[str, ...]
+    cues: tuple[str, ...]  # movement tips, spoken during a set
     why: str
+    setup: tuple[str, ...] = ()  # setup tips, spoken before a set ("A weight in each hand")
 
     def match_keys(self) -> tuple[str, ...]:
         """Normalised name and aliases, name first, without repeats or empties."""
@@ -115,14 +120,29 @@ def builtin_library() -> Library:
     # One joinpath step at a time: Python 3.11 namespace-package paths take one.
     ref = resources.files(_DATA_PACKAGE).joinpath(_DATA_DIR).joinpath(_DATA_FILE)
     with resources.as_file(ref) as path:
-        doc = read_toml(path)
-    entries, problems = _parse_entries(doc, builtin=True)
-    problems += _duplicate_problems(doc, entries)
+        return read_complete_library(path)
+
+
+def read_complete_library(path: Path) -> Library:
+    """The library in `path`, held to the built-in data's rules: every entry complete.
+
+    Raises InputError for any problem; for the packaged file that is only
+    reachable if it is broken, and still a clear message rather than a
+    traceback deep inside a lookup.
+    """
+    _, entries, problems = _read_entries(path, builtin=True)
     if problems:
-        # Only reachable if the packaged data file is broken: still a clear
-        # message rather than a traceback deep inside a lookup.
-        raise InputError(sorted(problems, key=_file_order))
+        raise InputError(sorted_problems(problems))
     return Library(tuple(entry for _, entry in entries))
+
+
+def _read_entries(
+    path: Path, *, builtin: bool
+) -> tuple[TomlDocument, list[tuple[int, ExerciseInfo]], list[Problem]]:
+    """The entries of the library file `path` and every problem with them."""
+    doc = read_toml(path)
+    entries, problems = _parse_entries(doc, builtin=builtin)
+    return doc, entries, problems + _duplicate_problems(doc, entries)
 
 
 def load_library(user_file: Path | None = None) -> Library:
@@ -138,9 +158,7 @@ def load_library(user_file: Path | None = None) -> Library:
     builtin = builtin_library()
     if user_file is None:
         return builtin
-    doc = read_toml(user_file)
-    entries, problems = _parse_entries(doc, builtin=False)
-    problems += _duplicate_problems(doc, entries)
+    doc, entries, problems = _read_entries(user_file, builtin=False)
 
     merged = list(builtin.entries)
     position = {entry.name: i for i, entry in enumerate(merged)}
@@ -165,7 +183,7 @@ def load_library(user_file: Path | None = None) -> Library:
         else:
             added.append(user)
     if problems:
-        raise InputError(sorted(problems, key=_file_order))
+        raise InputError(sorted_problems(problems))
     return Library((*merged, *added))
 
 
@@ -179,69 +197,11 @@ def _override(base: ExerciseInfo, user: ExerciseInfo, raw: Mapping[str, Any]) ->
         muscles=user.muscles if "muscles" in raw else base.muscles,
         cues=user.cues if "cues" in raw else base.cues,
         why=user.why if "why" in raw else base.why,
+        setup=user.setup if "setup" in raw else base.setup,
     )
 
 
 # --- validation ---------------------------------------------------------------
-
-
-def _file_order(problem: Problem) -> tuple[int, str]:
-    """Sort key putting problems in the order a reader meets them in the file."""
-    # Problem's own ordering would compare a None line with an int.
-    return (problem.line if problem.line is not None else 0, problem.key)
-
-
-def _type_name(value: object) -> str:
-    """How a TOML value's type is called in messages."""
-    if isinstance(value, bool):  # before int: bool is a subclass of int
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "table"
-    return "date/time"  # the only other TOML value types
-
-
-class _Checker:
-    """Collects problems for one document instead of stopping at the first."""
-
-    def __init__(self, doc: TomlDocument) -> None:
-        self.doc = doc
-        self.problems: list[Problem] = []
-
-    def add(self, parts: KeyPath, message: str) -> None:
-        self.problems.append(self.doc.problem(parts, message))
-
-    def string(self, parts: KeyPath, value: object, limit: int, what: str = "a string") -> str:
-        """`value` if it is a non-blank string within `limit` characters, else ""."""
-        if not isinstance(value, str):
-            self.add(parts, f"expected {what}, got {_type_name(value)}")
-            return ""
-        if not value.strip():
-            self.add(parts, f"expected {what}, got an empty string")
-            return ""
-        if len(value) > limit:
-            self.add(parts, f"too long: {len(value)} characters, at most {limit} allowed")
-            return ""
-        return value.strip()
-
-    def strings(
-        self, parts: KeyPath, value: object, limit: int, most: int, least: int = 0
-    ) -> tuple[str, ...]:
-        """`value` as a tuple of good strings; problems for everything else."""
-        if not isinstance(value, list):
-            self.add(parts, f"expected a list of strings, got {_type_name(value)}")
-            return ()
-        if not least <= len(value) <= most:
-            self.add(parts, f"expected {least} to {most} items, got {len(value)}")
-        items = (self.string((*parts, i), item, limit) for i, item in enumerate(value))
-        return tuple(item for item in items if item)
 
 
 def _parse_entries(
@@ -252,15 +212,21 @@ def _parse_entries(
     An entry with a bad field is still returned (without that field) so that
     later checks, such as duplicate names, can run in the same pass.
     """
-    check = _Checker(doc)
+    check = Checker(doc)
     for key in doc.data:
         if key != "exercise":
-            check.add((key,), "unknown key; a library file holds only [[exercise]] tables")
+            check.error((key,), "unknown key; a library file holds only [[exercise]] tables")
     raw_entries = doc.data.get("exercise", [])
     if not isinstance(raw_entries, list):
-        check.add(
+        check.error(
             ("exercise",),
-            f"expected an array of tables written [[exercise]], got {_type_name(raw_entries)}",
+            f"expected an array of tables written [[exercise]], got {type_name(raw_entries)}",
+        )
+        return [], check.problems
+    if len(raw_entries) > MAX_ENTRIES:
+        check.error(
+            ("exercise", MAX_ENTRIES),
+            f"a library may hold at most {MAX_ENTRIES} exercises; this file has {len(raw_entries)}",
         )
         return [], check.problems
 
@@ -268,52 +234,57 @@ def _parse_entries(
     for index, raw in enumerate(raw_entries):
         here: KeyPath = ("exercise", index)
         if not isinstance(raw, dict):
-            check.add(here, f"expected a table written [[exercise]], got {_type_name(raw)}")
+            check.error(here, f"expected a table written [[exercise]], got {type_name(raw)}")
             continue
-        for key in raw:
-            if key not in FIELDS:
-                hint = difflib.get_close_matches(key, FIELDS, n=1)
-                maybe = f" (did you mean '{hint[0]}'?)" if hint else ""
-                check.add(
-                    (*here, key),
-                    f"unknown key{maybe}; allowed keys: {', '.join(FIELDS)}",
-                )
+        check.unknown_keys(raw, here, FIELDS)
         # The built-in file must be complete; a user entry needs only a name.
-        required = FIELDS if builtin else ("name",)
+        required = [f for f in FIELDS if f not in OPTIONAL_FIELDS] if builtin else ["name"]
         for key in required:
             if key not in raw:
-                check.add(here, f"missing '{key}'")
+                check.error(here, f"missing '{key}'")
 
-        name = ""
+        name = None
         if "name" in raw:
             name = check.string((*here, "name"), raw["name"], MAX_NAME_CHARS)
             if name and not normalise_name(name):
-                check.add((*here, "name"), "expected a name with at least one letter or digit")
-                name = ""
-        aliases: tuple[str, ...] = ()
+                check.error((*here, "name"), "expected a name with at least one letter or digit")
+                name = None
+        aliases: tuple[str, ...] | None = ()
         if "aliases" in raw:
             aliases = check.strings((*here, "aliases"), raw["aliases"], MAX_NAME_CHARS, MAX_ALIASES)
-        category = ""
+        category = None
         if "category" in raw:
             category = check.string((*here, "category"), raw["category"], MAX_NAME_CHARS)
             if category and category not in CATEGORIES:
-                check.add(
+                check.error(
                     (*here, "category"),
                     f"unknown category '{category}'; expected one of: {', '.join(CATEGORIES)}",
                 )
-        muscles: tuple[str, ...] = ()
+        muscles: tuple[str, ...] | None = ()
         if "muscles" in raw:
             muscles = check.strings(
                 (*here, "muscles"), raw["muscles"], MAX_MUSCLE_CHARS, MAX_MUSCLES
             )
-        cues: tuple[str, ...] = ()
+        cues: tuple[str, ...] | None = ()
         if "cues" in raw:
             cues = check.strings((*here, "cues"), raw["cues"], MAX_CUE_CHARS, MAX_CUES, MIN_CUES)
-        why = ""
+        setup: tuple[str, ...] | None = ()
+        if "setup" in raw:
+            setup = check.strings((*here, "setup"), raw["setup"], MAX_CUE_CHARS, MAX_SETUP)
+        why = None
         if "why" in raw:
             why = check.string((*here, "why"), raw["why"], MAX_WHY_CHARS)
         if name:
-            entries.append((index, ExerciseInfo(name, aliases, category, muscles, cues, why)))
+            entry = ExerciseInfo(
+                name,
+                aliases or (),
+                category or "",
+                muscles or (),
+                cues or (),
+                why or "",
+                setup or (),
+            )
+            entries.append((index, entry))
     return entries, check.problems
 
 

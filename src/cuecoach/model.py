@@ -29,9 +29,28 @@ class Timing:
     rep_time_ms: int = 3_000
     switch_ms: int = 5_000
     pace_m_per_s: float = 1.0
-    lead_in_ms: int = 10_000
-    group_transition_ms: int = 10_000
     count_reps: bool = False
+    # Seconds lowering, bottom pause, lifting, top pause; a rep lasts their sum
+    # and this replaces rep_time_ms when set.
+    tempo_ms: tuple[int, int, int, int] | None = None
+    time_calls_ms: tuple[int, ...] = ()  # time-left calls in rests and holds, e.g. (30000, 10000)
+    cap_ms: int = 60_000  # how long an as-many-as-you-can set may last
+
+    @property
+    def rep_ms(self) -> int:
+        """Length of one rep: the tempo's phases when given, else rep_time."""
+        return sum(self.tempo_ms) if self.tempo_ms is not None else self.rep_time_ms
+
+
+LOAD_UNITS = ("kg", "lb", "bodyweight", "rpe")
+
+
+@dataclass(frozen=True)
+class Load:
+    """The load of one set: an amount in `unit`, or no amount for bodyweight."""
+
+    amount: float | None
+    unit: str  # one of LOAD_UNITS
 
 
 ENGINE_NAMES = ("espeak", "pyttsx3")  # the text-to-speech engines cuecoach can drive
@@ -75,13 +94,19 @@ class Exercise:
     group: str | None = None
     timing: Timing = field(default_factory=Timing)
     line: int | None = None
+    load: tuple[Load, ...] = ()  # one per set; empty when no load was given
+    amrap: bool = False  # as many reps as you can, until done or timing.cap_ms; reps is None
+    side_label: str = "side"  # how sides were written: "side", "leg" or "arm" ("per leg")
+    tips_setup: tuple[str, ...] = ()  # said before the set, apart from the movement `cues`
 
     @property
     def work_ms(self) -> int:
         """Length of one set (of one side, for per-side work)."""
         if self.kind is WorkKind.REPS:
+            if self.amrap:
+                return self.timing.cap_ms
             assert self.reps is not None
-            return self.reps * self.timing.rep_time_ms
+            return self.reps * self.timing.rep_ms
         if self.kind is WorkKind.TIME:
             assert self.time_ms is not None
             return self.time_ms
@@ -95,6 +120,11 @@ class Group:
 
     name: str
     members: tuple[Exercise, ...]
+    # Written on the group's first exercise (or in [defaults]); the same keys on
+    # another member have no effect and are warned about.
+    rest_ms: int = 60_000  # between rounds
+    transition_ms: int = 30_000  # after the last round, before the next item
+    member_transition_ms: int = 10_000  # between one member and the next
 
     @property
     def rounds(self) -> int:
@@ -115,7 +145,7 @@ class Session:
     speech: SpeechSettings = field(default_factory=SpeechSettings)
     wording: Path | None = None  # user wording file, resolved against the session's folder
     library: Path | None = None  # user exercise library file, likewise
-    lead_in_ms: int = 10_000
+    lead_in_ms: int = 10_000  # before the first exercise
     warnings: tuple[Problem, ...] = ()
 
     @property

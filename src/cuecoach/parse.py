@@ -1,22 +1,22 @@
 """Session and program files (TOML) -> validated model.
 
 Every problem in a file is collected (with file, line and key path) and raised
-together as one `InputError`; warnings (unknown exercise names, odd but legal
-values) travel on the `Session`.
+together as one `InputError`; warnings (unknown exercise names, keys that have
+no effect where they are written) travel on the `Session`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import units
+from .checker import MAX_TEXT, Checker, sorted_problems, type_name
 from .errors import InputError, Problem
 from .library import Library, builtin_library, load_library
 from .model import (
@@ -24,6 +24,7 @@ from .model import (
     Exercise,
     Group,
     Item,
+    Load,
     Program,
     Session,
     SpeechSettings,
@@ -31,6 +32,7 @@ from .model import (
     WorkKind,
 )
 from .tomlfile import FILE_KEY, KeyPath, TomlDocument, key_path, read_toml
+from .wording import LANGUAGES
 
 MINUTE = 60_000
 HOUR = 60 * MINUTE
@@ -61,9 +63,9 @@ TIMING_LIMITS: dict[str, DurationLimit] = {
     "transition": DurationLimit(0, 30 * MINUTE),
     "rep_time": DurationLimit(500, MINUTE),
     "switch_time": DurationLimit(0, 5 * MINUTE),
-    "lead_in": DurationLimit(0, 10 * MINUTE),
-    "group_transition": DurationLimit(0, 30 * MINUTE),
 }
+LEAD_IN_LIMIT = DurationLimit(0, 10 * MINUTE)
+GROUP_TRANSITION_LIMIT = DurationLimit(0, 30 * MINUTE)
 TIME_LIMIT = DurationLimit(1000, 2 * HOUR)
 SETS_RANGE = (1, 20)
 REPS_RANGE = (1, 500)
@@ -72,25 +74,52 @@ PACE_RANGE = (0.1, 10.0)  # metres per second
 RATE_RANGE = (80, 450)  # words per minute
 VOLUME_RANGE = (0.0, 1.0)
 MAX_CUES = 10
-MAX_TEXT = 200
+MAX_SETUP = 3
+CAP_LIMIT = DurationLimit(5_000, 30 * MINUTE)  # an as-many-as-you-can set
+TIME_CALL_LIMIT = DurationLimit(1_000, 30 * MINUTE)
+MAX_TIME_CALLS = 5
+TEMPO_PHASE_LIMIT = DurationLimit(0, 20_000)  # one phase of a rep
+TEMPO_LIMIT = DurationLimit(500, MINUTE)  # a whole rep, as for rep_time
+LOAD_RANGES = {"kg": (0.5, 500.0), "lb": (1.0, 1100.0), "rpe": (1.0, 10.0)}
+AMRAP_WORDS = ("max", "amrap")  # reps = "max": as many as you can
+_TEMPO = re.compile(r"^\s*(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?)){2,3}\s*$")
+_TEMPO_PART = re.compile(r"\d+(?:\.\d+)?")
+_LOAD_UNITS = {
+    "kg": "kg", "kgs": "kg", "kilo": "kg", "kilos": "kg", "kilogram": "kg", "kilograms": "kg",
+    "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb",
+}  # fmt: skip
+_LOAD_AMOUNT = re.compile(r"^(\d+(?:\.\d+)?)\s*([a-z]+)$")
+_LOAD_RPE = re.compile(r"^rpe\s*(\d+(?:\.\d+)?)$")
+_BODYWEIGHT = ("bodyweight", "body weight", "bw")
+LOAD_HELP = 'a load like "12kg", "25lb", "bodyweight" or "RPE 8"'
+# Size limits that keep a parse quick whatever the file holds; far above any
+# real session (the guide's days have six exercises, its week two sessions).
+MAX_SESSION_EXERCISES = 300
+MAX_PROGRAM_EXERCISES = 3000
+MAX_AMOUNT_CHARS = 100  # an amount such as "3x10 per side" or "1:30"
+MAX_DESCRIPTION = 2000
 LIBRARY_LANGUAGE = "en"  # the built-in library's form tips are written in English
 
-TIMING_KEYS = (*TIMING_LIMITS, "pace", "count_reps")
+# Keys of one exercise's own timing; with lead_in and group_transition (which
+# belong to the session and to a group) they may also sit in [defaults].
+TIMING_KEYS = (*TIMING_LIMITS, "pace", "count_reps", "tempo", "time_calls", "cap")
+PLACED_KEYS = ("lead_in", "group_transition")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}([-_][a-z0-9]{1,8})*$", re.IGNORECASE)
 SPEECH_KEYS = ("engine", "voice", "rate", "volume", "language")
-DEFAULTS_KEYS = (*TIMING_KEYS, *SPEECH_KEYS, "wording", "library")
+DEFAULTS_KEYS = (*TIMING_KEYS, *PLACED_KEYS, *SPEECH_KEYS, "wording", "library")
+AMOUNT_KEYS = ("reps", "time", "distance", "do")
 EXERCISE_KEYS = (
     "name",
     "sets",
-    "reps",
-    "time",
-    "distance",
-    "do",
+    *AMOUNT_KEYS,
     "per_side",
     "unit",
     "cues",
+    "setup",
+    "load",
     "group",
     *TIMING_KEYS,
+    *PLACED_KEYS,
 )
 SESSION_KEYS = ("title", "description", "defaults", "exercise")
 PROGRAM_KEYS = ("title", "description", "sessions")
@@ -99,132 +128,61 @@ _TIMING_FIELDS = {
     "transition": "transition_ms",
     "rep_time": "rep_time_ms",
     "switch_time": "switch_ms",
-    "lead_in": "lead_in_ms",
-    "group_transition": "group_transition_ms",
 }
+_KINDS = {"reps": WorkKind.REPS, "time": WorkKind.TIME, "distance": WorkKind.DISTANCE}
 
 
-def _type_name(value: object) -> str:
-    names = {
-        bool: "a boolean",
-        int: "a whole number",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "a table",
-    }
-    return names.get(type(value), type(value).__name__)
+# --- values read through units ------------------------------------------------
 
 
-@dataclass
-class _Checker:
-    """Reads values out of one document, collecting problems instead of raising."""
-
-    doc: TomlDocument
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-    def error(self, parts: KeyPath, message: str) -> None:
-        self.problems.append(self.doc.problem(parts, message))
-
-    def warn(self, parts: KeyPath, message: str) -> None:
-        self.warnings.append(self.doc.problem(parts, message))
-
-    def unknown_keys(self, table: dict[str, Any], parts: KeyPath, allowed: Sequence[str]) -> None:
-        for key in table:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-                hint = (
-                    f'; did you mean "{close[0]}"?' if close else f"; allowed: {', '.join(allowed)}"
-                )
-                self.error((*parts, key), f"unknown key{hint}")
-
-    def string(self, parts: KeyPath, value: object, limit: int = MAX_TEXT) -> str | None:
-        if not isinstance(value, str):
-            self.error(parts, f"expected a string, got {_type_name(value)}")
-            return None
-        text = " ".join(value.split())
-        if not text:
-            self.error(parts, "expected a non-empty string")
-            return None
-        if len(text) > limit:
-            self.error(parts, f"expected at most {limit} characters, got {len(text)}")
-            return None
-        return text
-
-    def integer(self, parts: KeyPath, value: object, bounds: tuple[int, int]) -> int | None:
-        low, high = bounds
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.error(
-                parts, f"expected a whole number from {low} to {high}, got {_type_name(value)}"
-            )
-            return None
-        if not low <= value <= high:
-            self.error(parts, f"expected a whole number from {low} to {high}, got {value}")
-            return None
-        return value
-
-    def boolean(self, parts: KeyPath, value: object) -> bool | None:
-        if not isinstance(value, bool):
-            self.error(parts, f"expected true or false, got {_type_name(value)}")
-            return None
-        return value
-
-    def parsed(
-        self, parts: KeyPath, value: object, reader: Callable[[object], float]
-    ) -> float | None:
-        try:
-            return reader(value)
-        except units.UnitError as exc:
-            self.error(parts, str(exc))
-            return None
-
-    def duration_ms(self, parts: KeyPath, value: object, limit: DurationLimit) -> int | None:
-        seconds = self.parsed(parts, value, units.parse_duration)
-        return None if seconds is None else self.within(parts, seconds, limit, value)
-
-    def within(
-        self, parts: KeyPath, seconds: float, limit: DurationLimit, written: object
-    ) -> int | None:
-        exact = seconds * 1000  # infinite for TOML's inf, or a huge number
-        if not (math.isfinite(exact) and limit.low <= round(exact) <= limit.high):
-            if isinstance(written, str):
-                shown = f'"{written}"'
-            else:
-                shown = f"{written}s" if math.isfinite(exact) else str(written)
-            self.error(parts, f"expected a duration {limit.describe()}, got {shown}")
-            return None
-        return round(exact)
-
-    def number_in(
-        self, parts: KeyPath, value: float, bounds: tuple[float, float], what: str
-    ) -> bool:
-        low, high = bounds
-        if not low <= value <= high:
-            self.error(parts, f"expected {what} from {low:g} to {high:g}, got {value:g}")
-            return False
-        return True
-
-    def path(self, parts: KeyPath, value: object) -> Path | None:
-        text = self.string(parts, value, limit=1000)
-        if text is None:
-            return None
-        target = self.doc.path.parent / Path(text).expanduser()
-        if not target.is_file():
-            self.error(parts, f'no such file "{text}" (looked for {target})')
-            return None
-        return target
+def _parsed(
+    check: Checker, parts: KeyPath, value: object, reader: Callable[[object], float]
+) -> float | None:
+    if isinstance(value, str) and len(value) > MAX_AMOUNT_CHARS:
+        # Refused before parsing, so no amount can cost more than a glance.
+        check.error(parts, f"expected at most {MAX_AMOUNT_CHARS} characters, got {len(value)}")
+        return None
+    try:
+        return reader(value)
+    except units.UnitError as exc:
+        check.error(parts, str(exc))
+        return None
 
 
-def _timing(check: _Checker, table: dict[str, Any], parts: KeyPath, base: Timing) -> Timing:
+def _within(
+    check: Checker, parts: KeyPath, seconds: float, limit: DurationLimit, written: object
+) -> int | None:
+    exact = seconds * 1000  # infinite for TOML's inf, or a huge number
+    if not (math.isfinite(exact) and limit.low <= round(exact) <= limit.high):
+        if isinstance(written, str):
+            shown = f'"{written}"'
+        else:
+            shown = f"{written}s" if math.isfinite(exact) else str(written)
+        check.error(parts, f"expected a duration {limit.describe()}, got {shown}")
+        return None
+    return round(exact)
+
+
+def _duration_ms(check: Checker, parts: KeyPath, value: object, limit: DurationLimit) -> int | None:
+    seconds = _parsed(check, parts, value, units.parse_duration)
+    return None if seconds is None else _within(check, parts, seconds, limit, value)
+
+
+def _optional_ms(
+    check: Checker, table: Mapping[str, Any], parts: KeyPath, key: str, limit: DurationLimit
+) -> int | None:
+    """The duration `key` of `table` when it is written and valid, else None."""
+    return _duration_ms(check, (*parts, key), table[key], limit) if key in table else None
+
+
+def _timing(check: Checker, table: Mapping[str, Any], parts: KeyPath, base: Timing) -> Timing:
     changes: dict[str, Any] = {}
     for key, limit in TIMING_LIMITS.items():
-        if key in table:
-            ms = check.duration_ms((*parts, key), table[key], limit)
-            if ms is not None:
-                changes[_TIMING_FIELDS[key]] = ms
+        ms = _optional_ms(check, table, parts, key, limit)
+        if ms is not None:
+            changes[_TIMING_FIELDS[key]] = ms
     if "pace" in table:
-        pace = check.parsed((*parts, "pace"), table["pace"], units.parse_pace)
+        pace = _parsed(check, (*parts, "pace"), table["pace"], units.parse_pace)
         if pace is not None and check.number_in(
             (*parts, "pace"), pace, PACE_RANGE, "a pace in m/s"
         ):
@@ -233,167 +191,293 @@ def _timing(check: _Checker, table: dict[str, Any], parts: KeyPath, base: Timing
         flag = check.boolean((*parts, "count_reps"), table["count_reps"])
         if flag is not None:
             changes["count_reps"] = flag
+    if "tempo" in table:
+        tempo = _tempo(check, (*parts, "tempo"), table["tempo"])
+        if tempo is not None:
+            changes["tempo_ms"] = tempo
+    elif "rep_time" in table:
+        changes["tempo_ms"] = None  # a rep_time written here beats a tempo from [defaults]
+    if "time_calls" in table:
+        calls = _time_calls(check, (*parts, "time_calls"), table["time_calls"])
+        if calls is not None:
+            changes["time_calls_ms"] = calls
+    cap = _optional_ms(check, table, parts, "cap", CAP_LIMIT)
+    if cap is not None:
+        changes["cap_ms"] = cap
     return dataclasses.replace(base, **changes)
 
 
-def validate_speech(values: dict[str, Any]) -> list[tuple[str, str]]:
-    """Problems with raw speech settings as (key, message); empty when all are usable.
+def _tempo(check: Checker, parts: KeyPath, value: object) -> tuple[int, int, int, int] | None:
+    """`tempo = "3-1-1"` or "3-1-1-0": seconds lowering, at the bottom, lifting, at the top."""
+    help_text = 'expected a tempo like "3-1-1" or "3-1-1-0" (seconds down, hold, up, hold)'
+    if not isinstance(value, str):
+        check.error(parts, f"{help_text}, got {type_name(value)}")
+        return None
+    if len(value) > MAX_AMOUNT_CHARS or not _TEMPO.match(value):
+        check.error(parts, f'{help_text}, got "{value[:MAX_AMOUNT_CHARS]}"')
+        return None
+    phases = [round(float(p) * 1000) for p in _TEMPO_PART.findall(value)]
+    phases += [0] * (4 - len(phases))
+    if max(phases) > TEMPO_PHASE_LIMIT.high:
+        check.error(parts, f'expected each phase {TEMPO_PHASE_LIMIT.describe()}, got "{value}"')
+        return None
+    if not TEMPO_LIMIT.low <= sum(phases) <= TEMPO_LIMIT.high:
+        check.error(parts, f'expected a rep {TEMPO_LIMIT.describe()} long, got "{value}"')
+        return None
+    return (phases[0], phases[1], phases[2], phases[3])
 
-    Shared by the session parser and the user config reader, so both give the
-    same limits and messages.
+
+def _time_calls(check: Checker, parts: KeyPath, value: object) -> tuple[int, ...] | None:
+    """`time_calls = ["30s", "10s"]`: time left to call, longest first."""
+    if not isinstance(value, list):
+        check.error(
+            parts, f'expected a list of durations like ["30s", "10s"], got {type_name(value)}'
+        )
+        return None
+    if len(value) > MAX_TIME_CALLS:
+        check.error(parts, f"expected at most {MAX_TIME_CALLS} time calls, got {len(value)}")
+        return None
+    calls = [
+        _duration_ms(check, (*parts, i), item, TIME_CALL_LIMIT) for i, item in enumerate(value)
+    ]
+    good = [c for c in calls if c is not None]
+    if len(good) < len(calls):
+        return None
+    if len(set(good)) < len(good):
+        check.error(parts, "each time call may be given once")
+        return None
+    return tuple(sorted(good, reverse=True))
+
+
+# --- speech settings ----------------------------------------------------------
+
+
+def _speech_problem(key: str, value: object) -> str | None:
+    """What is wrong with one raw speech setting, or None when it is usable."""
+    shown = f'"{value}"' if isinstance(value, str) else type_name(value)
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if key not in SPEECH_KEYS:
+        return f"unknown speech setting; allowed: {', '.join(SPEECH_KEYS)}"
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return f"expected at most {MAX_TEXT} characters, got {len(value)}"
+    if key == "engine" and value not in ENGINE_NAMES:
+        return f"expected one of {', '.join(ENGINE_NAMES)}, got {shown}"
+    if key == "voice" and (not isinstance(value, str) or not value.strip()):
+        return f"expected a voice name or id (see `cuecoach voices`), got {shown}"
+    if key == "rate":
+        low, high = RATE_RANGE
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if not (whole and low <= value <= high):  # type: ignore[operator]
+            got = value if whole else shown
+            return f"expected words per minute from {low} to {high}, got {got}"
+    if key == "volume":
+        low_v, high_v = VOLUME_RANGE
+        if not number:
+            return f"expected a volume from {low_v:g} to {high_v:g}, got {shown}"
+        if not low_v <= value <= high_v:  # type: ignore[operator]
+            return f"expected a volume from {low_v:g} to {high_v:g}, got {value:g}"
+    if key == "language":
+        if not isinstance(value, str) or not _LANGUAGE.match(value):
+            return f'expected a language code like "en" or "es", got {shown}'
+        if language_base(value) not in LANGUAGES:
+            # Checked here, where the file and line are known, rather than
+            # when the wording is loaded.
+            return f"no wording for language {shown}; available: {', '.join(LANGUAGES)}"
+    return None
+
+
+def language_base(code: str) -> str:
+    """The wording language of a language code: "es-MX" and "es_mx" give "es"."""
+    return re.split(r"[-_]", code, maxsplit=1)[0].lower()
+
+
+def validate_speech(
+    values: Mapping[str, object], check: Checker, parts: KeyPath = ()
+) -> SpeechSettings:
+    """Check raw speech settings, recording each problem on `check` at ``parts + (key,)``.
+
+    Shared by the session parser, the user config reader and the command line's
+    flags, so all give the same limits and messages. Returns the usable values
+    as a settings layer (languages normalised to "es-mx"); a bad value is left
+    unset there.
     """
-    problems: list[tuple[str, str]] = []
+    good: dict[str, Any] = {}
     for key, value in values.items():
-        shown = f'"{value}"' if isinstance(value, str) else _type_name(value)
-        if key not in SPEECH_KEYS:
-            problems.append((key, f"unknown speech setting; allowed: {', '.join(SPEECH_KEYS)}"))
-        elif key == "engine" and value not in ENGINE_NAMES:
-            problems.append((key, f"expected one of {', '.join(ENGINE_NAMES)}, got {shown}"))
-        elif key == "voice" and (not isinstance(value, str) or not value.strip()):
-            problems.append(
-                (key, f"expected a voice name or id (see `cuecoach voices`), got {shown}")
-            )
-        elif key == "rate":
-            low, high = RATE_RANGE
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                got = value if isinstance(value, int) and not isinstance(value, bool) else shown
-                problems.append((key, f"expected words per minute from {low} to {high}, got {got}"))
-        elif key == "volume":
-            low_v, high_v = VOLUME_RANGE
-            number = isinstance(value, int | float) and not isinstance(value, bool)
-            if not number or not low_v <= value <= high_v:
-                got = f"{value:g}" if number else shown
-                problems.append((key, f"expected a volume from {low_v:g} to {high_v:g}, got {got}"))
-        elif key == "language" and (not isinstance(value, str) or not _LANGUAGE.match(value)):
-            problems.append((key, f'expected a language code like "en" or "es", got {shown}'))
-    return problems
-
-
-def speech_settings(values: dict[str, Any]) -> SpeechSettings:
-    """Validated raw speech values as a settings layer (languages normalised to "es-mx")."""
-    volume = values.get("volume")
-    language = values.get("language")
+        problem = _speech_problem(key, value)
+        if problem is not None:
+            check.error((*parts, key), problem)
+        else:
+            good[key] = value
+    volume = good.get("volume")
+    language = good.get("language")
     return SpeechSettings(
-        engine=values.get("engine"),
-        voice=values.get("voice"),
-        rate=values.get("rate"),
+        engine=good.get("engine"),
+        voice=good.get("voice"),
+        rate=good.get("rate"),
         volume=float(volume) if volume is not None else None,
         language=language.lower().replace("_", "-") if language is not None else None,
     )
 
 
-def _speech(check: _Checker, table: dict[str, Any]) -> SpeechSettings:
-    values = {key: table[key] for key in SPEECH_KEYS if key in table}
-    problems = validate_speech(values)
-    for key, message in problems:
-        check.error(("defaults", key), message)
-    return SpeechSettings() if problems else speech_settings(values)
+# --- one exercise -------------------------------------------------------------
 
 
-def _exercise(
-    check: _Checker, index: int, table: object, base: Timing, library: Library
-) -> Exercise | None:
-    parts: KeyPath = ("exercise", index)
-    if not isinstance(table, dict):
-        check.error(parts, f"expected a table like [[exercise]], got {_type_name(table)}")
+@dataclass(frozen=True)
+class _Amount:
+    """How much work one exercise asks for, whichever way it was written."""
+
+    kind: WorkKind
+    sets: int
+    reps: int | None = None
+    unit: str | None = None
+    time_ms: int | None = None
+    distance_m: float | None = None
+    per_side: bool = False
+    side_label: str = "side"
+    amrap: bool = False
+
+
+def _distance_in_range(check: Checker, parts: KeyPath, metres: float | None) -> float | None:
+    if metres is None or not check.number_in(parts, metres, DISTANCE_RANGE, "a distance in metres"):
         return None
-    before = len(check.problems)
-    check.unknown_keys(table, parts, EXERCISE_KEYS)
-    name = None
+    return metres
+
+
+def _amount_do(check: Checker, parts: KeyPath, table: Mapping[str, Any]) -> _Amount | None:
+    """`do = "3x10 per side"`: sets, amount and sides in one string."""
+    here = (*parts, "do")
+    written = table["do"]
+    if "sets" in table:
+        check.error((*parts, "sets"), '"do" already gives the sets; remove one of them')
+    if isinstance(written, str) and len(written) > MAX_AMOUNT_CHARS:
+        _parsed(check, here, written, units.parse_duration)  # reports the length
+        return None
+    try:
+        spec = units.parse_do(written)
+    except units.UnitError as exc:
+        check.error(here, str(exc))
+        return None
+    if spec.unit is not None and "unit" in table:
+        check.error((*parts, "unit"), f'"do" already gives the unit "{spec.unit}"; remove one')
+    sets = check.integer(here, spec.sets, SETS_RANGE)
+    reps = None if spec.reps is None else check.integer(here, spec.reps, REPS_RANGE)
+    time_ms = (
+        None if spec.seconds is None else _within(check, here, spec.seconds, TIME_LIMIT, written)
+    )
+    distance = _distance_in_range(check, here, spec.metres)
+    if distance is not None and distance < 5:
+        check.warn(here, f'"{written}" is {distance:g} metres; for minutes write "min"')
+    if sets is None or (not spec.amrap and all(v is None for v in (reps, time_ms, distance))):
+        return None
+    return _Amount(
+        spec.kind, sets, reps, spec.unit, time_ms, distance, spec.per_side, spec.side_label,
+        spec.amrap,
+    )  # fmt: skip
+
+
+def _amount_keyed(
+    check: Checker, parts: KeyPath, table: Mapping[str, Any], key: str
+) -> _Amount | None:
+    """`reps`, `time` or `distance`, with `sets` beside it (one set if left out)."""
+    sets = check.integer((*parts, "sets"), table["sets"], SETS_RANGE) if "sets" in table else 1
+    here = (*parts, key)
+    reps = time_ms = distance = None
+    if key == "reps" and isinstance(table[key], str):
+        if table[key].strip().lower() not in AMRAP_WORDS:
+            check.error(here, f'expected a whole number or "max", got "{table[key][:MAX_TEXT]}"')
+            return None
+        return None if sets is None else _Amount(WorkKind.REPS, sets, amrap=True)
+    if key == "reps":
+        reps = check.integer(here, table[key], REPS_RANGE)
+    elif key == "time":
+        time_ms = _duration_ms(check, here, table[key], TIME_LIMIT)
+    else:
+        metres = _parsed(check, here, table[key], units.parse_distance)
+        distance = _distance_in_range(check, here, metres)
+    if sets is None or all(v is None for v in (reps, time_ms, distance)):
+        return None
+    return _Amount(_KINDS[key], sets, reps, None, time_ms, distance)
+
+
+def _amount(check: Checker, parts: KeyPath, table: Mapping[str, Any]) -> _Amount | None:
+    """The amount of work, from exactly one of reps, time, distance or do."""
+    written = [k for k in AMOUNT_KEYS if k in table]
+    if not written:
+        check.error(parts, "missing amount: give one of reps, time, distance or do")
+        return None
+    if len(written) > 1:
+        check.error(
+            (*parts, written[1]),
+            f"give only one of reps, time, distance or do (found {', '.join(written)})",
+        )
+        return None
+    if written[0] == "do":
+        return _amount_do(check, parts, table)
+    return _amount_keyed(check, parts, table, written[0])
+
+
+def _sides(
+    check: Checker, parts: KeyPath, table: Mapping[str, Any], amount: _Amount | None
+) -> bool:
+    """Whether each set is done once per side: from "do", or `per_side`."""
+    from_do = amount is not None and amount.per_side
+    if "per_side" not in table:
+        return from_do
+    flag = check.boolean((*parts, "per_side"), table["per_side"])
+    if flag is False and from_do:
+        check.error((*parts, "per_side"), f'false, but "do" says "{table["do"]}" (per side)')
+    return from_do or bool(flag)
+
+
+def _unit(
+    check: Checker, parts: KeyPath, table: Mapping[str, Any], kind: WorkKind | None
+) -> str | None:
+    """What the reps are called when spoken ("taps"), if `unit` is written."""
+    if "unit" not in table or "do" in table:
+        return None  # "do" gives its own unit; a clash is reported with the amount
+    unit = check.string((*parts, "unit"), table["unit"], limit=30)
+    if unit is not None and kind not in (WorkKind.REPS, None):
+        check.error((*parts, "unit"), "a unit is only spoken for reps")
+    return unit
+
+
+def _cues(check: Checker, parts: KeyPath, table: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The user's own form cues, or None to take the library's."""
+    if "cues" not in table:
+        return None
+    return check.strings((*parts, "cues"), table["cues"], MAX_TEXT, MAX_CUES)
+
+
+def _name(check: Checker, parts: KeyPath, table: Mapping[str, Any]) -> str | None:
     if "name" not in table:
         check.error((*parts, "name"), "missing: every exercise needs a name")
-    else:
-        name = check.string((*parts, "name"), table["name"], limit=100)
-
-    amount_keys = [k for k in ("reps", "time", "distance", "do") if k in table]
-    kind: WorkKind | None = None
-    reps = time_ms = None
-    distance = None
-    sets: int | None = 1
-    unit: str | None = None
-    per_side = False
-    if not amount_keys:
-        check.error(parts, "missing amount: give one of reps, time, distance or do")
-    elif len(amount_keys) > 1:
-        check.error(
-            (*parts, amount_keys[1]),
-            f"give only one of reps, time, distance or do (found {', '.join(amount_keys)})",
-        )
-    elif amount_keys[0] == "do":
-        if "sets" in table:
-            check.error((*parts, "sets"), '"do" already gives the sets; remove one of them')
-        spec = None
-        try:
-            spec = units.parse_do(table["do"])
-        except units.UnitError as exc:
-            check.error((*parts, "do"), str(exc))
-        if spec is not None:
-            kind, per_side, unit = spec.kind, spec.per_side, spec.unit
-            sets = check.integer((*parts, "do"), spec.sets, SETS_RANGE)
-            if spec.reps is not None:
-                reps = check.integer((*parts, "do"), spec.reps, REPS_RANGE)
-            if spec.seconds is not None:
-                time_ms = check.within((*parts, "do"), spec.seconds, TIME_LIMIT, table["do"])
-            if spec.metres is not None:
-                distance = spec.metres
-                if check.number_in(
-                    (*parts, "do"), distance, DISTANCE_RANGE, "a distance in metres"
-                ):
-                    if distance < 5:
-                        check.warn(
-                            (*parts, "do"),
-                            f'"{table["do"]}" is {distance:g} metres; for minutes write "min"',
-                        )
-                else:
-                    distance = None
-            if unit is not None and "unit" in table:
-                check.error((*parts, "unit"), f'"do" already gives the unit "{unit}"; remove one')
-    else:
-        kind = {"reps": WorkKind.REPS, "time": WorkKind.TIME, "distance": WorkKind.DISTANCE}[
-            amount_keys[0]
-        ]
-        if "sets" in table:
-            sets = check.integer((*parts, "sets"), table["sets"], SETS_RANGE)
-        if "reps" in table:
-            reps = check.integer((*parts, "reps"), table["reps"], REPS_RANGE)
-        if "time" in table:
-            time_ms = check.duration_ms((*parts, "time"), table["time"], TIME_LIMIT)
-        if "distance" in table:
-            distance = check.parsed((*parts, "distance"), table["distance"], units.parse_distance)
-            if distance is not None and not check.number_in(
-                (*parts, "distance"), distance, DISTANCE_RANGE, "a distance in metres"
-            ):
-                distance = None
-
-    if "per_side" in table:
-        flag = check.boolean((*parts, "per_side"), table["per_side"])
-        if flag is False and per_side:
-            check.error((*parts, "per_side"), f'false, but "do" says "{table["do"]}" (per side)')
-        elif flag is not None:
-            per_side = per_side or flag
-    if "unit" in table and unit is None:
-        unit = check.string((*parts, "unit"), table["unit"], limit=30)
-        if unit is not None and kind not in (WorkKind.REPS, None):
-            check.error((*parts, "unit"), "a unit is only spoken for reps")
-    cues: tuple[str, ...] | None = None
-    if "cues" in table:
-        raw = table["cues"]
-        if not isinstance(raw, list):
-            check.error((*parts, "cues"), f"expected a list of strings, got {_type_name(raw)}")
-        elif len(raw) > MAX_CUES:
-            check.error((*parts, "cues"), f"expected at most {MAX_CUES} cues, got {len(raw)}")
-        else:
-            texts = [check.string((*parts, "cues", i), cue) for i, cue in enumerate(raw)]
-            cues = tuple(t for t in texts if t is not None)
-    group = None
-    if "group" in table:
-        group = check.string((*parts, "group"), table["group"], limit=50)
-    timing = _timing(check, table, parts, base)
-    if "lead_in" in table and index != 0:
-        check.warn((*parts, "lead_in"), "lead_in only applies to the first exercise; ignored here")
-
-    if len(check.problems) > before or name is None or kind is None or sets is None:
         return None
+    return check.string((*parts, "name"), table["name"], limit=100)
+
+
+def _group_name(check: Checker, parts: KeyPath, table: Mapping[str, Any]) -> str | None:
+    return check.string((*parts, "group"), table["group"], limit=50) if "group" in table else None
+
+
+@dataclass(frozen=True)
+class _Tips:
+    """Movement and setup tips, and the language they are written in (None: the user's)."""
+
+    cues: tuple[str, ...] = ()
+    setup: tuple[str, ...] = ()
+    language: str | None = None
+
+
+def _tips(
+    check: Checker, parts: KeyPath, table: Mapping[str, Any], name: str, library: Library
+) -> _Tips:
+    """The exercise's tips: the user's own when `cues` or `setup` is written (both
+    then come from the session, so one language covers them), else the library's.
+    Warns when the exercise is not in the library."""
+    cues = _cues(check, parts, table)
+    setup = None
+    if "setup" in table:
+        setup = check.strings((*parts, "setup"), table["setup"], MAX_TEXT, MAX_SETUP)
     info = library.find(name)
     if info is None:
         close = library.suggest(name)
@@ -402,43 +486,178 @@ def _exercise(
             (*parts, "name"),
             f'"{name}" is not in the exercise library (no built-in form cues){hint}',
         )
-    cues_language = None
-    if cues is None:
-        cues = info.cues if info is not None else ()
-        cues_language = LIBRARY_LANGUAGE
+    if "cues" in table or "setup" in table:
+        return _Tips(cues or (), setup or ())  # a bad list is reported already
+    if info is None:
+        return _Tips()
+    return _Tips(info.cues, info.setup, LIBRARY_LANGUAGE)
+
+
+def _one_load(check: Checker, parts: KeyPath, value: object) -> Load | None:
+    """One set's load: "12kg", "12 kg", "25lb", "bodyweight" or "RPE 8"."""
+    if not isinstance(value, str):
+        check.error(parts, f"expected {LOAD_HELP}, got {type_name(value)}")
+        return None
+    text = " ".join(value.lower().split())
+    if len(text) > MAX_AMOUNT_CHARS:
+        check.error(parts, f"expected at most {MAX_AMOUNT_CHARS} characters, got {len(text)}")
+        return None
+    if text in _BODYWEIGHT:
+        return Load(None, "bodyweight")
+    unit = None
+    if m := _LOAD_RPE.match(text):
+        amount, unit = float(m.group(1)), "rpe"
+    elif (m := _LOAD_AMOUNT.match(text)) and m.group(2) in _LOAD_UNITS:
+        amount, unit = float(m.group(1)), _LOAD_UNITS[m.group(2)]
+    if unit is None:
+        check.error(parts, f'expected {LOAD_HELP}, got "{value}"')
+        return None
+    what = "an RPE" if unit == "rpe" else f"a load in {unit}"
+    if not check.number_in(parts, amount, LOAD_RANGES[unit], what):
+        return None
+    return Load(amount, unit)
+
+
+def _loads(
+    check: Checker, parts: KeyPath, table: Mapping[str, Any], sets: int | None
+) -> tuple[Load, ...]:
+    """`load`: one value for every set, or a list with one value per set."""
+    if "load" not in table:
+        return ()
+    here = (*parts, "load")
+    raw = table["load"]
+    if not isinstance(raw, list):
+        one = _one_load(check, here, raw)
+        return () if one is None or sets is None else (one,) * sets
+    loads = [_one_load(check, (*here, i), item) for i, item in enumerate(raw[: SETS_RANGE[1] + 1])]
+    if sets is not None and len(raw) != sets:
+        check.error(here, f"expected one load per set ({sets}), got {len(raw)}")
+        return ()
+    good = tuple(load for load in loads if load is not None)
+    return good if len(good) == len(raw) else ()
+
+
+def _exercise(
+    check: Checker, index: int, table: object, base: Timing, library: Library
+) -> Exercise | None:
+    parts: KeyPath = ("exercise", index)
+    if not isinstance(table, dict):
+        check.error(parts, f"expected a table like [[exercise]], got {type_name(table)}")
+        return None
+    before = len(check.problems)
+    check.unknown_keys(table, parts, EXERCISE_KEYS)
+    name = _name(check, parts, table)
+    amount = _amount(check, parts, table)
+    per_side = _sides(check, parts, table, amount)
+    unit = _unit(check, parts, table, amount.kind if amount else None)
+    group = _group_name(check, parts, table)
+    timing = _timing(check, table, parts, base)
+    loads = _loads(check, parts, table, amount.sets if amount else None)
+    tips = _tips(check, parts, table, name, library) if name is not None else None
+    if len(check.problems) > before or name is None or amount is None or tips is None:
+        return None
     exercise = Exercise(
         name=name,
-        sets=sets,
-        kind=kind,
-        reps=reps,
-        unit=unit,
-        time_ms=time_ms,
-        distance_m=distance,
+        sets=amount.sets,
+        kind=amount.kind,
+        reps=amount.reps,
+        unit=amount.unit or unit,
+        time_ms=amount.time_ms,
+        distance_m=amount.distance_m,
         per_side=per_side,
-        cues=cues,
-        cues_language=cues_language,
+        cues=tips.cues,
+        cues_language=tips.language,
         group=group,
         timing=timing,
-        line=check.doc.line(parts),
+        line=check.source.line(parts),
+        load=loads,
+        amrap=amount.amrap,
+        side_label=amount.side_label if per_side else "side",
+        tips_setup=tips.setup,
     )
-    if kind is WorkKind.DISTANCE and exercise.work_ms > TIME_LIMIT.high:
+    if amount.kind is WorkKind.DISTANCE and exercise.work_ms > TIME_LIMIT.high:
         check.error(
-            (*parts, amount_keys[0]),
-            f"{distance:g} m at {timing.pace_m_per_s:g} m/s takes longer than "
+            (*parts, next(k for k in AMOUNT_KEYS if k in table)),
+            f"{amount.distance_m:g} m at {timing.pace_m_per_s:g} m/s takes longer than "
             f"{_spoken_ms(TIME_LIMIT.high)}",
         )
         return None
     return exercise
 
 
-def _group_items(check: _Checker, exercises: list[tuple[int, Exercise]]) -> tuple[Item, ...]:
-    items: list[Item] = []
+def _no_effect(
+    check: Checker, parts: KeyPath, table: Mapping[str, Any], key: str, why: str
+) -> None:
+    if key in table:
+        check.warn((*parts, key), f"has no effect {why}")
+
+
+def _unused_keys(check: Checker, index: int, table: Mapping[str, Any], exercise: Exercise) -> None:
+    """Warn about timing keys this exercise cannot use."""
+    parts: KeyPath = ("exercise", index)
+    if exercise.kind is not WorkKind.REPS:
+        for key in ("rep_time", "count_reps", "tempo"):
+            _no_effect(check, parts, table, key, f"on a {exercise.kind.value} exercise")
+    elif "tempo" in table:
+        _no_effect(check, parts, table, "rep_time", "beside tempo: a rep lasts the tempo")
+    if not exercise.amrap:
+        _no_effect(check, parts, table, "cap", 'unless reps = "max" (as many as you can)')
+    if exercise.kind is not WorkKind.DISTANCE:
+        _no_effect(check, parts, table, "pace", f"on a {exercise.kind.value} exercise")
+    if not exercise.per_side:
+        _no_effect(check, parts, table, "switch_time", "on an exercise without sides")
+    if exercise.group is None:
+        _no_effect(check, parts, table, "group_transition", "outside a group")
+    if index != 0:
+        _no_effect(
+            check, parts, table, "lead_in", "here: the lead-in comes before the first exercise only"
+        )
+
+
+def _group(
+    check: Checker, run: list[tuple[int, Exercise]], tables: list[Any], default_member_ms: int
+) -> Group:
+    """A group of the exercises in `run`; its settings are written on its first exercise."""
+    first_index, first = run[0]
+    for member_index, member in run[1:]:
+        if member.sets != first.sets:
+            check.error(
+                ("exercise", member_index, "sets"),
+                f'group "{first.group}" needs the same number of sets in every exercise: '
+                f"{first.name} has {first.sets}, {member.name} has {member.sets}",
+            )
+        for key in ("rest", "transition", "group_transition"):
+            _no_effect(
+                check,
+                ("exercise", member_index),
+                tables[member_index],
+                key,
+                f'here: group "{first.group}" takes it from its first exercise, {first.name}',
+            )
+    member_ms = _optional_ms(
+        check, tables[first_index], ("exercise", first_index), "group_transition",
+        GROUP_TRANSITION_LIMIT,
+    )  # fmt: skip
+    return Group(
+        first.group or "",
+        tuple(member for _, member in run),
+        rest_ms=first.timing.rest_ms,
+        transition_ms=first.timing.transition_ms,
+        member_transition_ms=default_member_ms if member_ms is None else member_ms,
+    )
+
+
+def _group_items(
+    check: Checker, exercises: list[tuple[int, Exercise]], tables: list[Any], member_ms: int
+) -> list[tuple[int, Item]]:
+    """Runs of exercises with one `group` become Groups; each item with its first index."""
+    items: list[tuple[int, Item]] = []
     closed: set[str] = set()
     i = 0
     while i < len(exercises):
         index, first = exercises[i]
         if first.group is None:
-            items.append(first)
+            items.append((index, first))
             i += 1
             continue
         run = [(index, first)]
@@ -452,84 +671,124 @@ def _group_items(check: _Checker, exercises: list[tuple[int, Exercise]]) -> tupl
             )
             continue
         closed.add(first.group)
-        for member_index, member in run[1:]:
-            if member.sets != first.sets:
-                check.error(
-                    ("exercise", member_index, "sets"),
-                    f'group "{first.group}" needs the same number of sets in every exercise: '
-                    f"{first.name} has {first.sets}, {member.name} has {member.sets}",
-                )
         if len(run) == 1:
             check.warn(("exercise", index, "group"), f'group "{first.group}" has one exercise')
-            items.append(first)
+            items.append((index, first))
         else:
-            items.append(Group(first.group, tuple(member for _, member in run)))
-    return tuple(items)
+            items.append((index, _group(check, run, tables, member_ms)))
+    return items
 
 
-def _session(doc: TomlDocument, library: Library | None) -> Session:
-    check = _Checker(doc)
-    data = doc.data
-    check.unknown_keys(data, (), SESSION_KEYS)
-    title = doc.path.stem.replace("-", " ").replace("_", " ").title()
-    if "title" in data:
-        title = check.string(("title",), data["title"]) or title
-    description = ""
-    if "description" in data:
-        description = check.string(("description",), data["description"], limit=2000) or ""
+def _last_item_warnings(check: Checker, items: list[tuple[int, Item]], tables: list[Any]) -> None:
+    """Warn about rests and transitions that never happen: one set, or the last item."""
+    for position, (index, item) in enumerate(items):
+        lead = item.members[0] if isinstance(item, Group) else item
+        table = tables[index]
+        parts: KeyPath = ("exercise", index)
+        if lead.sets == 1:
+            _no_effect(check, parts, table, "rest", "with a single set")
+        if position == len(items) - 1:
+            _no_effect(check, parts, table, "transition", "on the last exercise")
 
-    defaults = data.get("defaults", {})
-    base = Timing()
-    speech = SpeechSettings()
-    wording = user_library = None
-    if not isinstance(defaults, dict):
-        check.error(("defaults",), f"expected a table [defaults], got {_type_name(defaults)}")
-    else:
-        check.unknown_keys(defaults, ("defaults",), DEFAULTS_KEYS)
-        base = _timing(check, defaults, ("defaults",), base)
-        speech = _speech(check, defaults)
-        if "wording" in defaults:
-            wording = check.path(("defaults", "wording"), defaults["wording"])
-        if "library" in defaults:
-            user_library = check.path(("defaults", "library"), defaults["library"])
-    if user_library is not None:
-        library = load_library(user_library)
-    library = library or builtin_library()
 
-    raw = data.get("exercise")
-    exercises: list[tuple[int, Exercise]] = []
-    if raw is None:
-        check.error(("exercise",), "a session needs at least one [[exercise]]")
-    elif not isinstance(raw, list):
-        check.error(("exercise",), f"expected [[exercise]] tables, got {_type_name(raw)}")
-    else:
-        if not raw:
-            check.error(("exercise",), "a session needs at least one [[exercise]]")
-        for index, table in enumerate(raw):
-            exercise = _exercise(check, index, table, base, library)
-            if exercise is not None:
-                exercises.append((index, exercise))
-    items = _group_items(check, exercises)
-    if check.problems:
-        raise InputError(sorted(check.problems, key=_problem_order))
-    if isinstance(raw, list) and "lead_in" in raw[0]:
-        # The first exercise's own lead_in is the session's lead-in.
-        base = dataclasses.replace(base, lead_in_ms=exercises[0][1].timing.lead_in_ms)
-    return Session(
-        title=title,
-        items=items,
-        path=doc.path,
-        description=description,
+def _title(check: Checker, doc: TomlDocument) -> str:
+    if "title" in doc.data:
+        title = check.string(("title",), doc.data["title"])
+        if title is not None:
+            return title
+    return doc.path.stem.replace("-", " ").replace("_", " ").title()
+
+
+@dataclass(frozen=True)
+class _Defaults:
+    """The [defaults] table: each exercise's base timing plus session-wide settings."""
+
+    timing: Timing = field(default_factory=Timing)
+    speech: SpeechSettings = field(default_factory=SpeechSettings)
+    lead_in_ms: int = 10_000
+    member_transition_ms: int = 10_000
+    wording: Path | None = None
+    library: Path | None = None
+
+
+def _defaults(check: Checker, doc: TomlDocument) -> _Defaults:
+    table = doc.data.get("defaults", {})
+    parts: KeyPath = ("defaults",)
+    if not isinstance(table, dict):
+        check.error(parts, f"expected a table [defaults], got {type_name(table)}")
+        return _Defaults()
+    check.unknown_keys(table, parts, DEFAULTS_KEYS)
+    speech = validate_speech({k: table[k] for k in SPEECH_KEYS if k in table}, check, parts)
+    lead_in = _optional_ms(check, table, parts, "lead_in", LEAD_IN_LIMIT)
+    member = _optional_ms(check, table, parts, "group_transition", GROUP_TRANSITION_LIMIT)
+    folder = doc.path.parent
+    return _Defaults(
+        timing=_timing(check, table, parts, Timing()),
         speech=speech,
-        wording=wording,
-        library=user_library,
-        warnings=tuple(check.warnings),
-        lead_in_ms=base.lead_in_ms,
+        lead_in_ms=_Defaults.lead_in_ms if lead_in is None else lead_in,
+        member_transition_ms=_Defaults.member_transition_ms if member is None else member,
+        wording=check.path((*parts, "wording"), table["wording"], folder)
+        if "wording" in table
+        else None,
+        library=check.path((*parts, "library"), table["library"], folder)
+        if "library" in table
+        else None,
     )
 
 
-def _problem_order(problem: Problem) -> tuple[int, str]:
-    return (problem.line or 0, problem.key)
+def _session(doc: TomlDocument, library: Library | None) -> Session:
+    check = Checker(doc)
+    data = doc.data
+    check.unknown_keys(data, (), SESSION_KEYS)
+    title = _title(check, doc)
+    description = ""
+    if "description" in data:
+        description = (
+            check.string(("description",), data["description"], limit=MAX_DESCRIPTION) or ""
+        )
+    defaults = _defaults(check, doc)
+    if defaults.library is not None:
+        library = load_library(defaults.library)
+    library = library or builtin_library()
+
+    raw = data.get("exercise")
+    tables: list[Any] = []
+    if raw is None or raw == []:
+        check.error(("exercise",), "a session needs at least one [[exercise]]")
+    elif not isinstance(raw, list):
+        check.error(("exercise",), f"expected [[exercise]] tables, got {type_name(raw)}")
+    elif len(raw) > MAX_SESSION_EXERCISES:
+        check.error(
+            ("exercise", MAX_SESSION_EXERCISES),
+            f"a session may hold at most {MAX_SESSION_EXERCISES} exercises; "
+            f"this file has {len(raw)}",
+        )
+    else:
+        tables = raw
+    exercises: list[tuple[int, Exercise]] = []
+    for index, table in enumerate(tables):
+        exercise = _exercise(check, index, table, defaults.timing, library)
+        if exercise is not None:
+            exercises.append((index, exercise))
+            _unused_keys(check, index, table, exercise)
+    items = _group_items(check, exercises, tables, defaults.member_transition_ms)
+    _last_item_warnings(check, items, tables)
+    lead_in = None
+    if tables and isinstance(tables[0], dict):
+        # The first exercise's own lead_in is the session's lead-in.
+        lead_in = _optional_ms(check, tables[0], ("exercise", 0), "lead_in", LEAD_IN_LIMIT)
+    check.raise_problems()
+    return Session(
+        title=title,
+        items=tuple(item for _, item in items),
+        path=doc.path,
+        description=description,
+        speech=defaults.speech,
+        wording=defaults.wording,
+        library=defaults.library,
+        warnings=tuple(sorted_problems(check.warnings)),
+        lead_in_ms=defaults.lead_in_ms if lead_in is None else lead_in,
+    )
 
 
 def is_program(data: dict[str, Any]) -> bool:
@@ -538,20 +797,20 @@ def is_program(data: dict[str, Any]) -> bool:
 
 
 def _program(doc: TomlDocument, library: Library | None) -> Program:
-    check = _Checker(doc)
-    data = doc.data
-    check.unknown_keys(data, (), PROGRAM_KEYS)
-    title = doc.path.stem.replace("-", " ").replace("_", " ").title()
-    if "title" in data:
-        title = check.string(("title",), data["title"]) or title
-    raw = data["sessions"]
+    check = Checker(doc)
+    check.unknown_keys(doc.data, (), PROGRAM_KEYS)
+    title = _title(check, doc)
+    if "description" in doc.data:
+        check.string(("description",), doc.data["description"], limit=MAX_DESCRIPTION)
+    raw = doc.data["sessions"]
     sessions: list[Session] = []
     problems: list[Problem] = []
     if not isinstance(raw, list) or not raw:
         check.error(("sessions",), 'expected a list of session files, like ["day1.toml"]')
         raw = []
+    exercise_count = 0
     for index, entry in enumerate(raw):
-        path = check.path(("sessions", index), entry)
+        path = check.path(("sessions", index), entry, doc.path.parent)
         if path is None:
             continue
         try:
@@ -559,11 +818,21 @@ def _program(doc: TomlDocument, library: Library | None) -> Program:
             if is_program(sub.data):
                 check.error(("sessions", index), f'"{entry}" is a program; list session files')
                 continue
-            sessions.append(_session(sub, library))
+            session = _session(sub, library)
         except InputError as exc:
             problems.extend(exc.problems)
+            continue
+        sessions.append(session)
+        exercise_count += len(session.exercises)
+        if exercise_count > MAX_PROGRAM_EXERCISES:
+            check.error(
+                ("sessions", index),
+                f"a program may hold at most {MAX_PROGRAM_EXERCISES} exercises in all; "
+                f"its sessions up to this one have {exercise_count}",
+            )
+            break
     if check.problems or problems:
-        raise InputError([*sorted(check.problems, key=_problem_order), *problems])
+        raise InputError([*sorted_problems(check.problems), *problems])
     return Program(title=title, sessions=tuple(sessions), path=doc.path)
 
 
@@ -585,4 +854,12 @@ def load_session(path: Path, library: Library | None = None) -> Session:
     return loaded
 
 
-__all__ = ["TIMING_LIMITS", "is_program", "key_path", "load", "load_session"]
+__all__ = [
+    "TIMING_LIMITS",
+    "is_program",
+    "key_path",
+    "language_base",
+    "load",
+    "load_session",
+    "validate_speech",
+]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import wave
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +22,7 @@ from .audio import (
     user_file_problem,
 )
 from .errors import AudioError, InputError, Problem
-
-SOUND_NAMES: tuple[str, ...] = ("start", "tick", "rest", "finish")
-"""Every sound a cue script may name, in the order they are usually heard."""
+from .soundlengths import SOUND_NAMES, packaged_bytes, packaged_sound_ms
 
 
 def load_sounds(sample_rate: int, overrides: Mapping[str, Path] | None = None) -> dict[str, Clip]:
@@ -60,8 +57,7 @@ def sound_durations(overrides: Mapping[str, Path] | None = None) -> dict[str, fl
     for name in SOUND_NAMES:
         path = overrides.get(name)
         if path is None:
-            with wave.open(io.BytesIO(_packaged_bytes(name))) as wav:
-                durations[name] = wav.getnframes() / wav.getframerate()
+            durations[name] = packaged_sound_ms()[name] / 1000
         else:
             durations[name] = check_user_file(path, f"--sound {name}")
     return durations
@@ -83,13 +79,9 @@ def _check_overrides(overrides: Mapping[str, Path]) -> None:
         raise InputError(problems)
 
 
-def _packaged_bytes(name: str) -> bytes:
-    return resources.files("cuecoach").joinpath("data", "sounds", f"{name}.wav").read_bytes()
-
-
 def _packaged(name: str) -> Clip:
     """A packaged sound at its own rate (mono 16-bit WAV, as make_sounds.py writes it)."""
-    with wave.open(io.BytesIO(_packaged_bytes(name))) as wav:
+    with wave.open(io.BytesIO(packaged_bytes(name))) as wav:
         if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
             raise AudioError(f"packaged sound {name}.wav is not mono 16-bit; re-run make_sounds.py")
         return Clip(from_int16_bytes(wav.readframes(wav.getnframes())), wav.getframerate())

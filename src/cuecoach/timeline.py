@@ -19,8 +19,9 @@ from functools import cached_property
 import numpy as np
 
 from .audio import Clip, Samples, resample
-from .cuescript import Cue, CueKind, CueScript, Segment
+from .cuescript import Cue, CueKind, CueScript
 from .errors import AudioError
+from .timecode import to_samples
 
 Key = tuple[str, str]  # ("speech", text) or ("sound", name)
 
@@ -28,34 +29,6 @@ Key = tuple[str, str]  # ("speech", text) or ("sound", name)
 # a clip overlaps a few consecutive blocks, and resampling it for each would
 # multiply the cost of long sessions of distinct phrases.
 _RECENT_OVERFLOW = 8
-
-
-# -- times: the cue script's times are read here and nowhere else ----------------
-
-
-def cue_ms(cue: Cue) -> int:
-    """When `cue` starts, in whole milliseconds."""
-    return round(cue.at * 1000)
-
-
-def segment_start_ms(segment: Segment) -> int:
-    """Where `segment` starts, in whole milliseconds."""
-    return round(segment.start * 1000)
-
-
-def segment_end_ms(segment: Segment) -> int:
-    """Where `segment` ends, in whole milliseconds."""
-    return round(segment.end * 1000)
-
-
-def script_ms(script: CueScript) -> int:
-    """The script's length in whole milliseconds."""
-    return round(script.duration * 1000)
-
-
-def ms_to_sample(ms: int, rate: int) -> int:
-    """The output sample `ms` milliseconds in (half a sample rounds up), in exact integers."""
-    return (ms * rate * 2 + 1000) // 2000
 
 
 # -- placements -------------------------------------------------------------------
@@ -104,7 +77,7 @@ class Timeline:
         budget: int | None = None,
     ) -> None:
         self.rate = rate
-        self.total = ms_to_sample(script_ms(script), rate)
+        self.total = to_samples(script.duration_ms, rate)
         self._sources: dict[Key, Clip] = {}
         placements: list[Placement] = []
         for index, cue in enumerate(script.cues):
@@ -115,13 +88,13 @@ class Timeline:
                     if cue.kind is CueKind.SPEECH
                     else f"sound {cue.sound!r}"
                 )
-                raise AudioError(f"no audio prepared for the {what} at {cue_ms(cue) / 1000:.3f} s")
+                raise AudioError(f"no audio prepared for the {what} at {cue.at_ms / 1000:.3f} s")
             key: Key = (cue.kind.value, cue.text or cue.sound or "")
             length = 0
             if clip is not None:
                 self._sources[key] = clip
                 length = round(len(clip.samples) * rate / clip.sample_rate)
-            placements.append(Placement(ms_to_sample(cue_ms(cue), rate), length, key, index, cue))
+            placements.append(Placement(to_samples(cue.at_ms, rate), length, key, index, cue))
         placements.sort(key=lambda p: (p.onset, p.cue_index))
         self.placements = tuple(placements)
         self.onsets = [p.onset for p in placements]

@@ -7,9 +7,10 @@ file, line and key.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .model import WorkKind
 
@@ -35,21 +36,52 @@ _SECONDS_PER_UNIT = {
     "hour": 3600,
     "hours": 3600,
 }
-_METRES_PER_UNIT = {"m": 1, "km": 1000}
+_METRES_PER_UNIT = {
+    "m": 1,
+    "metre": 1,
+    "metres": 1,
+    "meter": 1,
+    "meters": 1,
+    "km": 1000,
+    "kilometre": 1000,
+    "kilometres": 1000,
+    "kilometer": 1000,
+    "kilometers": 1000,
+}
 _DURATION_PART = re.compile(rf"({_NUMBER})\s*([a-z]+)")
+# The whole of "1min 30s": checked before the parts are read, so text that is
+# not a duration fails in one pass instead of one scan per character.
+_DURATION_PARTS = re.compile(rf"(?:{_NUMBER}\s*[a-z]+\s*)+")
 _CLOCK = re.compile(r"(?:(\d+):)?(\d+):([0-5]\d)(?:\.(\d+))?")
-_DISTANCE = re.compile(rf"({_NUMBER})\s*(m|km)")
+_DISTANCE = re.compile(rf"({_NUMBER})\s*({'|'.join(_METRES_PER_UNIT)})")
 _PACE = re.compile(rf"({_NUMBER})\s*(m/s|km/h)")
-_DO = re.compile(
-    rf"(?P<sets>\d+)\s*[x×]\s*(?P<amount>{_NUMBER}(?::[0-5]\d)?)\s*"
-    r"(?P<unit>[^\W\d_][\w'|-]*(?:\s+[^\W\d_][\w'|-]*)*)?\s*(?P<side>/\s*(?:side|leg|arm)s?)?",
-    re.IGNORECASE,
-)
-
 DURATION_HELP = 'a duration like "30s", "1min30s", "90s" or "1:30"'
 DISTANCE_HELP = 'a distance like "40m" or "1.5km"'
 PACE_HELP = 'a pace like "1m/s" or "4km/h"'
 DO_HELP = 'a shorthand like "3x12", "3x10/side", "3x30s", "3x40m" or "3x20 taps"'
+MAX_TEXT = 100  # characters in one written amount: far beyond any real one
+MAX_NUMBER = 10**15  # a bare number beyond this is no amount (and no longer exact as a float)
+
+
+def _text(value: str, help_: str) -> str:
+    """`value` stripped, refused when too long to be an amount.
+
+    The limit keeps every parse here short whatever the input, and keeps
+    Python's int() from refusing thousands of digits with its own error.
+    """
+    text = value.strip()
+    if len(text) > MAX_TEXT:
+        raise UnitError(
+            f"expected {help_}, got text of {len(text):,} characters (at most {MAX_TEXT})"
+        )
+    return text
+
+
+def _number(value: int | float, help_: str) -> float:
+    """A TOML number as a float; an integer too large for one is refused, not an OverflowError."""
+    if isinstance(value, int) and abs(value) > MAX_NUMBER:
+        raise UnitError(f"expected {help_}, got an integer of {len(str(abs(value))):,} digits")
+    return float(value)
 
 
 def _describe(value: object) -> str:
@@ -68,23 +100,26 @@ def parse_duration(value: object) -> float:
     """
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise UnitError(f"expected {DURATION_HELP}, got {_describe(value)}")
-    seconds = float(value) if isinstance(value, int | float) else _duration_from_text(value)
+    seconds = (
+        _number(value, DURATION_HELP)
+        if isinstance(value, int | float)
+        else _duration_from_text(value)
+    )
     if math.isnan(seconds) or seconds < 0:  # NaN or negative
         raise UnitError(f"expected {DURATION_HELP} of 0 or more, got {_describe(value)}")
     return seconds
 
 
 def _duration_from_text(value: str) -> float:
-    text = value.strip().lower()
+    text = _text(value, DURATION_HELP).lower()
     if re.fullmatch(_NUMBER, text):
         return float(text)
     if m := _CLOCK.fullmatch(text):
         hours, minutes, secs, frac = m.groups()
         return int(hours or 0) * 3600 + int(minutes) * 60 + int(secs) + float(f"0.{frac or 0}")
-    parts = _DURATION_PART.findall(text)
-    if parts and _DURATION_PART.sub("", text).strip() == "":
+    if _DURATION_PARTS.fullmatch(text):
         total = 0.0
-        for number, unit in parts:
+        for number, unit in _DURATION_PART.findall(text):
             if unit == "m":
                 raise UnitError(
                     f'"{value}": "m" means metres; for minutes write '
@@ -102,9 +137,9 @@ def parse_distance(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise UnitError(f"expected {DISTANCE_HELP}, got {_describe(value)}")
     if isinstance(value, int | float):
-        metres = float(value)
+        metres = _number(value, DISTANCE_HELP)
     else:
-        text = value.strip().lower()
+        text = _text(value, DISTANCE_HELP).lower()
         if re.fullmatch(_NUMBER, text):
             metres = float(text)
         elif m := _DISTANCE.fullmatch(text):
@@ -121,9 +156,9 @@ def parse_pace(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise UnitError(f"expected {PACE_HELP}, got {_describe(value)}")
     if isinstance(value, int | float):
-        pace = float(value)
+        pace = _number(value, PACE_HELP)
     else:
-        text = value.strip().lower().replace(" ", "")
+        text = _text(value, PACE_HELP).lower().replace(" ", "")
         if re.fullmatch(_NUMBER, text):
             pace = float(text)
         elif m := _PACE.fullmatch(text):
@@ -146,35 +181,114 @@ class DoSpec:
     seconds: float | None = None
     metres: float | None = None
     per_side: bool = False
+    side_label: str = "side"  # as written: "side", "leg" or "arm" (spoken "per leg")
+    amrap: bool = False  # as many reps as you can; reps is then None
+
+
+SIDE_LABELS = ("side", "leg", "arm")
+AMRAP_WORDS = ("amrap", "max")
+# Sides at the end of a do: "/side", "/legs", "per side", "each leg", "a side", "each".
+_SIDES = re.compile(
+    r"(?:/\s*(?P<slash>[^\W\d_]+)|(?<![^\s\d])(?P<prep>per|each|a)\s+(?P<word>[^\W\d_]+)"
+    r"|(?<![^\s\d])(?P<each>each))\s*$",
+    re.IGNORECASE,
+)
+_DO = re.compile(r"(?P<sets>\d+)\s*[x×]\s*(?P<rest>.*)", re.DOTALL | re.IGNORECASE)
+_AMOUNT = re.compile(
+    rf"(?P<amount>{_NUMBER}(?::[0-5]\d)?|(?:{'|'.join(AMRAP_WORDS)})\b)\s*(?P<words>.*)",
+    re.DOTALL | re.IGNORECASE,
+)
+# Words a user may mean as a unit or a side: a close miss is an error with a
+# suggestion, never a silent rep name ("3x30 secnds" is not 30 "secnds").
+_UNIT_WORDS = (*_SECONDS_PER_UNIT, *_METRES_PER_UNIT, "side", "sides", "leg", "legs", "arm", "arms")
+_SMALLEST_METRES = 5  # "3x1m" under this is far likelier minutes than metres: refused
+
+
+def _side(value: str, match: re.Match[str]) -> str | None:
+    """The side label a matched side phrase names, or None when it is no side phrase."""
+    if match.group("each") is not None:
+        return "side"
+    word = (match.group("slash") or match.group("word")).lower()
+    label = word.removesuffix("s")
+    if label in SIDE_LABELS:
+        return label
+    if match.group("prep") == "a":
+        return None  # "3x5 a minute" is no side; read on
+    written = match.group(0).strip()
+    raise UnitError(
+        f'"{value}": "{written}" is not a side; write per side, per leg or per arm '
+        "(or /side, /leg, /arm, each side)"
+    )
+
+
+def _looks_like_unit(value: str, word: str) -> None:
+    """Refuse a rep word that is a near miss of a unit or side word."""
+    close = difflib.get_close_matches(word.lower(), _UNIT_WORDS, n=1, cutoff=0.75)
+    if close and close[0].removesuffix("s") in SIDE_LABELS:
+        label = close[0].removesuffix("s")
+        raise UnitError(f'"{value}": for sides write "per {label}", "each {label}" or "/{label}"')
+    if close:
+        raise UnitError(f'"{value}": unknown unit "{word}"; did you mean "{close[0]}"?')
 
 
 def parse_do(value: object) -> DoSpec:
-    """Read ``SETS x AMOUNT [UNIT] [/side]``: ``"3x12"``, ``"3 × 10/side"``,
-    ``"3x30s/side"``, ``"3x40m"``, ``"3x20 taps"``, ``"3x8/leg"``, ``"2x1:30"``."""
+    """Read ``SETS x AMOUNT [UNIT] [SIDES]``: ``"3x12"``, ``"3 × 10/side"``,
+    ``"3x30s per side"``, ``"3x40 metres"``, ``"3x20 taps"``, ``"3x8 each leg"``,
+    ``"2x1:30"``, ``"3xAMRAP"``."""
     if not isinstance(value, str):
         raise UnitError(f"expected {DO_HELP}, got {_describe(value)}")
-    m = _DO.fullmatch(value.strip())
-    if m is None:
+    text = _text(value, DO_HELP)
+    m = _DO.fullmatch(text)
+    amount_match = _AMOUNT.fullmatch(m.group("rest")) if m else None
+    if m is None or amount_match is None:
         raise UnitError(f"expected {DO_HELP}, got {_describe(value)}")
-    sets = int(m.group("sets"))
-    amount = m.group("amount")
-    word = m.group("unit")
-    per_side = m.group("side") is not None
-    unit = word.lower() if word else None
+    amount = amount_match.group("amount").lower()
+    words = amount_match.group("words").strip()
+    side_label = None
+    if side := _SIDES.search(words):
+        side_label = _side(value, side)
+        if side_label is not None:
+            words = words[: side.start()].strip()
+    spec = _amount_of(value, m.group("sets"), amount, words)
+    if side_label is None:
+        return spec
+    return replace(spec, per_side=True, side_label=side_label)
+
+
+def _amount_of(value: str, sets_text: str, amount: str, words: str) -> DoSpec:
+    """The sets and amount of a do shorthand, its sides already taken off."""
+    sets = int(sets_text)
+    unit = words.lower() or None
+    if amount in AMRAP_WORDS:
+        if words:
+            raise UnitError(f'"{value}": "{amount}" takes no unit after it')
+        return DoSpec(sets, WorkKind.REPS, amrap=True)
     if ":" in amount:
         if unit is not None:
             raise UnitError(f'"{value}": a time like "1:30" takes no unit after it')
-        return DoSpec(sets, WorkKind.TIME, seconds=parse_duration(amount), per_side=per_side)
+        return DoSpec(sets, WorkKind.TIME, seconds=parse_duration(amount))
     if unit is not None and unit in _METRES_PER_UNIT:
-        return DoSpec(
-            sets, WorkKind.DISTANCE, metres=parse_distance(amount + unit), per_side=per_side
-        )
-    if unit is not None and all(t in _SECONDS_PER_UNIT for t in re.findall(r"[a-z]+", unit)):
+        if unit == "m" and float(amount) < _SMALLEST_METRES:
+            raise UnitError(
+                f'"{value}": "m" means metres; for minutes write "{sets_text}x{amount}min" '
+                f'or "{sets_text}x{float(amount) * 60:g}s"'
+            )
+        return DoSpec(sets, WorkKind.DISTANCE, metres=parse_distance(amount + unit))
+    time_units = re.findall(r"[a-z]+", unit or "")
+    if (
+        unit is not None
+        and _DURATION_PARTS.fullmatch(amount + unit)
+        and all(t in _SECONDS_PER_UNIT or t == "m" for t in time_units)
+    ):
         try:
             seconds = parse_duration(amount + unit)
         except UnitError as exc:
             raise UnitError(f'"{value}": {exc}') from None
-        return DoSpec(sets, WorkKind.TIME, seconds=seconds, per_side=per_side)
+        return DoSpec(sets, WorkKind.TIME, seconds=seconds)
+    if unit is not None:
+        _looks_like_unit(value, unit.split()[0])
+        if not re.fullmatch(r"[^\W\d_][\w'|-]*(?:\s+[^\W\d_][\w'|-]*)*", unit):
+            raise UnitError(f"expected {DO_HELP}, got {_describe(value)}")
     if "." in amount:
         raise UnitError(f'"{value}": a rep count must be a whole number')
-    return DoSpec(sets, WorkKind.REPS, reps=int(amount), unit=word, per_side=per_side)
+    return DoSpec(sets, WorkKind.REPS, reps=int(amount), unit=words or None)

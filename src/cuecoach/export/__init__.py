@@ -96,7 +96,7 @@ def render(
     out = Path(out)
     plan = make_plan(script, clips, sounds, options)
     report = progress or _no_progress
-    total = script.duration
+    total = script.duration_ms / 1000
     # Only a music bed makes the analysis take long enough to show on a progress bar.
     share = _MUSIC_ANALYSIS_SHARE if plan.music is not None else 0.0
     report(0.0, total)
@@ -160,7 +160,7 @@ def export_program(
     except OSError as err:
         raise AudioError(f"cannot create {folder}: {err.strerror or err}") from err
     width = max(2, len(str(len(tracks))))
-    total = sum(track.script.duration for track in tracks)
+    total = sum(track.script.duration_ms for track in tracks) / 1000
     report = progress or _no_progress
     done_before = 0.0
     lines = ["#EXTM3U", f"#PLAYLIST:{one_line(playlist_title)}"]
@@ -177,8 +177,8 @@ def export_program(
 
         render(track.script, track.clips, sounds, folder / name, options, tags, track_progress)
         written.append(folder / name)
-        done_before += track.script.duration
-        lines += [f"#EXTINF:{round(track.script.duration)},{one_line(tags.title)}", name]
+        done_before += track.script.duration_ms / 1000
+        lines += [f"#EXTINF:{round(track.script.duration_ms / 1000)},{one_line(tags.title)}", name]
     playlist = folder / f"{file_name(playlist_title)}.m3u8"
     try:
         with atomic_file(playlist) as file:

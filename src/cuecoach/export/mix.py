@@ -78,7 +78,7 @@ def make_plan(
     sounds: Mapping[str, Clip],
     options: ExportOptions,
 ) -> Plan:
-    if script.duration <= 0:
+    if script.duration_ms <= 0:
         raise AudioError(f"cannot export {script.title!r}: the script has no duration")
     timeline = Timeline(script, clips, sounds, options.sample_rate, budget=_CLIP_BUDGET)
     return Plan(timeline, 2 if options.music is not None else 1, options.music)

@@ -34,11 +34,11 @@ class Tags:
 
 @dataclass(frozen=True)
 class Chapter:
-    """One exercise's stretch of the file, in seconds."""
+    """One exercise's stretch of the file, in milliseconds."""
 
     title: str
-    start: float
-    end: float
+    start_ms: int
+    end_ms: int
 
 
 def chapters(script: CueScript) -> list[Chapter]:
@@ -50,15 +50,15 @@ def chapters(script: CueScript) -> list[Chapter]:
     done in one go gets one chapter; in a superset the exercises alternate, so
     each set gets its own chapter and skipping a chapter skips one set.
     """
-    runs: list[tuple[str, float]] = []
+    runs: list[tuple[str, int]] = []
     for segment in script.segments:
         name = segment.exercise
         if name is not None and (not runs or runs[-1][0] != name):
-            runs.append((name, segment.start))
+            runs.append((name, segment.start_ms))
     if not runs:
         return []
-    starts = [0.0] + [start for _, start in runs[1:]]
-    ends = [*starts[1:], script.duration]
+    starts = [0] + [start for _, start in runs[1:]]
+    ends = [*starts[1:], script.duration_ms]
     return [
         Chapter(name, start, end) for (name, _), start, end in zip(runs, starts, ends, strict=True)
     ]
@@ -99,8 +99,8 @@ def id3_bytes(script: CueScript, tags: Tags) -> bytes:
         tag.add(
             id3.CHAP(
                 element_id=element_id,
-                start_time=round(chapter.start * 1000),
-                end_time=round(chapter.end * 1000),
+                start_time=chapter.start_ms,
+                end_time=chapter.end_ms,
                 start_offset=0xFFFFFFFF,  # "not used": players seek by time
                 end_offset=0xFFFFFFFF,
                 sub_frames=[id3.TIT2(encoding=utf8, text=[chapter.title])],
@@ -116,7 +116,7 @@ def id3_bytes(script: CueScript, tags: Tags) -> bytes:
                 format=2,  # timestamps in milliseconds
                 type=1,  # lyrics
                 desc="",
-                text=[(one_line(c.text or ""), round(c.at * 1000)) for c in speech],
+                text=[(one_line(c.text or ""), c.at_ms) for c in speech],
             )
         )
     return tag.to_bytes()

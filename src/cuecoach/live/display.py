@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol, TextIO
 
 from ..cuescript import Cue, CueKind, Segment, SegmentKind
+from ..timecode import clock
 
 _KIND_LABELS = {
     SegmentKind.LEAD_IN: "Get ready",
@@ -35,7 +36,8 @@ class Status:
         """Seconds left in the current segment."""
         if self.segment is None:
             return 0.0
-        return max(0.0, self.segment.end - max(self.position, self.segment.start))
+        start, end = self.segment.start_ms / 1000, self.segment.end_ms / 1000
+        return max(0.0, end - max(self.position, start))
 
     @property
     def progress(self) -> float:
@@ -61,15 +63,12 @@ class Display(Protocol):
 
 def clock_text(seconds: float) -> str:
     """`m:ss` (or `h:mm:ss`), rounding up so a countdown never shows 0:00 early."""
-    whole = max(0, int(-(-seconds // 1)))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+    return clock(round(seconds * 1000), rounding="up")
 
 
 def stamp(seconds: float) -> str:
     """`m:ss` (or `h:mm:ss`) of a moment on the timeline, rounded down."""
-    return clock_text(float(int(max(0.0, seconds))))
+    return clock(round(seconds * 1000), rounding="down")
 
 
 def describe(segment: Segment) -> str:
@@ -150,7 +149,7 @@ class TerminalDisplay:
 
     def cue(self, cue: Cue, status: Status) -> None:
         """Print the cue on its own line, then the status line again under it."""
-        self._stream.write(f"\r\x1b[K  {stamp(cue.at)}  {cue_text(cue)}\n")
+        self._stream.write(f"\r\x1b[K  {stamp(cue.at_ms / 1000)}  {cue_text(cue)}\n")
         self._draw(status_line(status, self._width()))
 
     def close(self) -> None:
@@ -175,17 +174,16 @@ class LineDisplay:
         """
         if status.segment is not None and status.segment is not self._segment:
             self._segment = status.segment
-            self._write(
-                f"{stamp(min(status.position, status.segment.start))}  {describe(status.segment)}"
-                f" ({clock_text(status.segment.duration)})"
-            )
+            entered = stamp(min(status.position, status.segment.start_ms / 1000))
+            length = clock(status.segment.duration_ms, rounding="up")
+            self._write(f"{entered}  {describe(status.segment)} ({length})")
         if status.paused != self._paused:
             self._paused = status.paused
             self._write(f"{stamp(status.position)}  {'paused' if status.paused else 'resumed'}")
 
     def cue(self, cue: Cue, status: Status) -> None:
         """A line with the cue's text or sound."""
-        self._write(f"{stamp(cue.at)}    {cue_text(cue)}")
+        self._write(f"{stamp(cue.at_ms / 1000)}    {cue_text(cue)}")
 
     def close(self) -> None:
         """Nothing to tidy."""

@@ -9,7 +9,6 @@ from enum import StrEnum
 
 from ..audio import Clip
 from ..cuescript import CueScript
-from ..timeline import segment_end_ms, segment_start_ms
 from .clock import Clock, RealClock
 from .display import (
     Display,
@@ -115,7 +114,7 @@ def stopped_message(result: PlayResult, script: CueScript, resume_command: str) 
     """What `play` says on quitting: where it stopped, and how to pick up from there."""
     at_ms = round(result.position * 1000)
     segment = next(
-        (s for s in script.segments if segment_start_ms(s) <= at_ms < segment_end_ms(s)), None
+        (s for s in script.segments if s.start_ms <= at_ms < s.end_ms), None
     )
     label = f" ({describe(segment)})" if segment is not None else ""
     resume = clock_text(float(result.resume_ms // 1000))

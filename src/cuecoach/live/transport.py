@@ -25,14 +25,8 @@ import numpy as np
 from ..audio import Clip, Samples
 from ..cuescript import Cue, CueKind, CueScript, Segment, SegmentKind
 from ..errors import InputError, Problem
-from ..timeline import (
-    Timeline,
-    cue_ms,
-    ms_to_sample,
-    script_ms,
-    segment_end_ms,
-    segment_start_ms,
-)
+from ..timecode import to_samples
+from ..timeline import Timeline
 from .clock import Clock
 
 # Pause and resume ramp the level over this long so that stopping or
@@ -87,13 +81,13 @@ def segment_entries(script: CueScript) -> list[int]:
     """Where playing each segment starts (ms): its start, or the announcement just before it."""
     entries: list[int] = []
     for index, segment in enumerate(script.segments):
-        start = segment_start_ms(segment)
-        floor = segment_start_ms(script.segments[index - 1]) if index else start
+        start = segment.start_ms
+        floor = script.segments[index - 1].start_ms if index else start
         entry = start
-        for cue in reversed([c for c in script.cues if floor <= cue_ms(c) < start]):
+        for cue in reversed([c for c in script.cues if floor <= c.at_ms < start]):
             if cue.role not in ENTRY_ROLES:
                 break
-            entry = cue_ms(cue)
+            entry = cue.at_ms
         entries.append(entry)
     return entries
 
@@ -113,7 +107,7 @@ def start_ms(script: CueScript, value: str) -> int:
     if clock:
         hours, minutes, seconds = (int(part or 0) for part in clock.groups())
         ms = ((hours * 60 + minutes) * 60 + seconds) * 1000
-        if ms >= script_ms(script):
+        if ms >= script.duration_ms:
             raise InputError(
                 [Problem(where, None, "--from", f"{value} is past the end of the session")]
             )
@@ -121,7 +115,7 @@ def start_ms(script: CueScript, value: str) -> int:
     wanted = " ".join(value.split()).casefold()
     for segment in script.segments:
         if segment.exercise is not None and segment.exercise.casefold() == wanted:
-            return segment_start_ms(segment)
+            return segment.start_ms
     names = list(dict.fromkeys(s.exercise for s in script.segments if s.exercise))
     message = f"no exercise {value!r} in the session and not a time (M:SS)"
     if names:
@@ -191,9 +185,9 @@ class Transport:
         self._script = script
         self._timeline = timeline
         self._clock = clock
-        self._starts = [ms_to_sample(segment_start_ms(s), sample_rate) for s in script.segments]
-        self._ends = [ms_to_sample(segment_end_ms(s), sample_rate) for s in script.segments]
-        self._entries = [ms_to_sample(ms, sample_rate) for ms in segment_entries(script)]
+        self._starts = [to_samples(s.start_ms, sample_rate) for s in script.segments]
+        self._ends = [to_samples(s.end_ms, sample_rate) for s in script.segments]
+        self._entries = [to_samples(ms, sample_rate) for ms in segment_entries(script)]
         last_clip_end = max((p.end for p in timeline.placements), default=0)
         self.end_sample = max(timeline.total, last_clip_end)
         self._fade = max(1, round(FADE_SECONDS * sample_rate))
@@ -213,7 +207,7 @@ class Transport:
         self._runs: dict[int, _SetRun] = {}  # work segment index -> its last run
         self._paused_at = 0.0
         self.paused_seconds = 0.0
-        start = ms_to_sample(start_ms, sample_rate)
+        start = to_samples(start_ms, sample_rate)
         self._playhead = self._floor = start
         self._finished = start >= self.end_sample
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import platformdirs
 
+from ..checker import Checker, Flags
 from ..errors import InputError, SpeechError
 from ..model import ENGINE_NAMES, SpeechSettings
-from ..parse import speech_settings, validate_speech
+from ..parse import validate_speech
 from ..tomlfile import read_toml
 
 DEFAULT_RATE = 165
@@ -59,10 +60,10 @@ def read_speech_config(path: Path) -> SpeechSettings:
     table = doc.data.get(CONFIG_TABLE, {})
     if not isinstance(table, dict):
         raise InputError([doc.problem([CONFIG_TABLE], "expected a [speech] table")])
-    problems = validate_speech(table)
-    if problems:
-        raise InputError(doc.problem([CONFIG_TABLE, key], message) for key, message in problems)
-    return speech_settings(table)
+    check = Checker(doc)
+    settings = validate_speech(table, check, (CONFIG_TABLE,))
+    check.raise_problems()
+    return settings
 
 
 def merge_speech(*layers: SpeechSettings) -> SpeechSettings:
@@ -80,10 +81,11 @@ def merge_speech(*layers: SpeechSettings) -> SpeechSettings:
     for layer in layers:
         merged = layer.over(merged)
     values = {f.name: getattr(merged, f.name) for f in fields(merged)}
-    problems = validate_speech({k: v for k, v in values.items() if v is not None})
-    if problems:
-        raise SpeechError("; ".join(f"speech {key}: {message}" for key, message in problems))
-    return speech_settings(values)
+    check = Checker(Flags("(speech settings)", prefix=""))
+    settings = validate_speech({k: v for k, v in values.items() if v is not None}, check)
+    if check.problems:
+        raise SpeechError("; ".join(f"speech {p.key}: {p.message}" for p in check.problems))
+    return settings
 
 
 def resolve_speech(*layers: SpeechSettings, config: Path | None = None) -> ResolvedSpeech:
