@@ -113,9 +113,7 @@ def play(
 def stopped_message(result: PlayResult, script: CueScript, resume_command: str) -> str:
     """What `play` says on quitting: where it stopped, and how to pick up from there."""
     at_ms = round(result.position * 1000)
-    segment = next(
-        (s for s in script.segments if s.start_ms <= at_ms < s.end_ms), None
-    )
+    segment = next((s for s in script.segments if s.start_ms <= at_ms < s.end_ms), None)
     label = f" ({describe(segment)})" if segment is not None else ""
     resume = clock_text(float(result.resume_ms // 1000))
     return (
