@@ -136,6 +136,44 @@ def _voice_energy(plan: Plan, gain: float, ceiling: float | None) -> npt.NDArray
     return out
 
 
+class _LoopEnergy:
+    """The bed's K-weighted energy over its second loop, cumulative at `hop` resolution.
+
+    The bed loops, and from its second loop on the filter runs in the same
+    state as one loop earlier, so every later loop has the second's energy:
+    measuring two loops is enough for any session length.
+    """
+
+    def __init__(self, start: int, period: int, hop: int) -> None:
+        self.start = start  # timeline sample where the second loop begins
+        self.period = period
+        self._hop = hop
+        self._chunks: list[npt.NDArray[np.float64]] = []
+        self._rest = np.zeros(0)
+
+    def add(self, energy: npt.NDArray[np.float64]) -> None:
+        """Energies of the loop's next samples, in order."""
+        energy = np.concatenate([self._rest, energy])
+        whole = len(energy) // self._hop * self._hop
+        self._chunks.append(energy[:whole].reshape(-1, self._hop).sum(axis=1))
+        self._rest = energy[whole:]
+
+    def between(
+        self, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float64]:
+        """Energy of timeline samples [a, b) for each pair, all at or after `start`."""
+        chunks = np.concatenate([*self._chunks, [self._rest.sum()]])
+        points = np.concatenate([[0.0], np.cumsum(chunks)])
+        positions = np.minimum(np.arange(len(points)) * self._hop, self.period)
+
+        def cumulative(t: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+            loops, into = np.divmod(t - self.start, self.period)
+            out: npt.NDArray[np.float64] = loops * points[-1] + np.interp(into, positions, points)
+            return out
+
+        return cumulative(b) - cumulative(a)
+
+
 def _music_energy(
     plan: Plan, options: ExportOptions, progress: Callable[[float], None]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -145,6 +183,8 @@ def _music_energy(
     ducking = np.zeros(plan.sub_blocks)
     sub = plan.sub_block
     ringing = np.zeros((_K_TAPS - 1, 2), dtype=np.float32)
+    loop: _LoopEnergy | None = None
+    measured_to = plan.total  # the first sample from which the loop's energy is reused
     with music_bed(plan) as bed:
         assert bed is not None
         for b0 in plan.block_starts:
@@ -152,14 +192,34 @@ def _music_energy(
             weighted = _k_filtered(bed.read(n), plan.rate)
             weighted[: _K_TAPS - 1] += ringing
             ringing = weighted[n:]
-            padded = np.zeros((-(-n // sub) * sub, 2))
-            padded[:n] = np.square(weighted[:n])
+            energy = np.square(weighted[:n], dtype=np.float64).sum(axis=1)
+            if loop is None and bed.period is not None and bed.period < plan.total:
+                loop = _LoopEnergy(bed.period, bed.period, plan.rate // 1000)
+            if loop is not None:
+                lo, hi = max(b0, loop.start), min(b0 + n, loop.start + loop.period)
+                if hi > lo:
+                    loop.add(energy[lo - b0 : hi - b0])
+            padded = np.zeros(-(-n // sub) * sub)
+            padded[:n] = energy
             first = b0 // sub
-            music[first : first + len(padded) // sub] = padded.reshape(-1, sub, 2).sum(2).mean(1)
-            envelope = np.zeros(len(padded))
-            envelope[:n] = np.square(music_envelope(plan, options, b0, n))
-            ducking[first : first + len(padded) // sub] = envelope.reshape(-1, sub).mean(1)
+            music[first : first + len(padded) // sub] = padded.reshape(-1, sub).mean(1)
             progress((b0 + n) / plan.rate)
+            if loop is not None and b0 + n >= loop.start + loop.period:
+                # Whole sub-blocks from here on come from the measured loop.
+                measured_to = -(-(b0 + n) // sub) * sub
+                break
+    if measured_to < plan.total:
+        assert loop is not None
+        a = np.arange(measured_to, plan.total, sub, dtype=np.int64)
+        b = np.minimum(a + sub, plan.total)
+        music[measured_to // sub :] = loop.between(a, b) / sub
+    for b0 in plan.block_starts:
+        n = min(plan.block, plan.total - b0)
+        envelope = np.zeros(-(-n // sub) * sub)
+        envelope[:n] = np.square(music_envelope(plan, options, b0, n))
+        first = b0 // sub
+        ducking[first : first + len(envelope) // sub] = envelope.reshape(-1, sub).mean(1)
+    progress(plan.total / plan.rate)
     return music, ducking
 
 

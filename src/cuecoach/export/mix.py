@@ -121,17 +121,20 @@ def music_envelope(plan: Plan, options: ExportOptions, b0: int, n: int) -> Sampl
     release = max(1, round(options.duck_release * rate))
     starts, ends = plan.spans(options.duck_hold)
     t = np.arange(b0, b0 + n, dtype=np.float64)
-    depth = np.zeros(n)
+    gain = np.ones(n)
     # Spans are disjoint and sorted, so those near the block are a contiguous run.
     first = int(np.searchsorted(ends, b0 - release, side="right"))
     last = int(np.searchsorted(starts, b0 + n + attack))
-    for start, end in zip(starts[first:last], ends[first:last], strict=True):
-        rise = (t - (start - attack)) / attack
-        fall = ((end + release) - t) / release
-        depth = np.maximum(depth, np.clip(np.minimum(rise, fall), 0.0, 1.0))
-    gain = 10.0 ** (options.duck * depth / 20.0)
+    if last > first:  # most blocks of a session have no cue near them
+        depth = np.zeros(n)
+        for start, end in zip(starts[first:last], ends[first:last], strict=True):
+            rise = (t - (start - attack)) / attack
+            fall = ((end + release) - t) / release
+            depth = np.maximum(depth, np.clip(np.minimum(rise, fall), 0.0, 1.0))
+        gain = 10.0 ** (options.duck * depth / 20.0)
     fade = max(1, round(options.music_fade * rate))
-    gain *= np.clip((plan.total - t) / fade, 0.0, 1.0)
+    if b0 + n > plan.total - fade:
+        gain *= np.clip((plan.total - t) / fade, 0.0, 1.0)
     return gain.astype(np.float32)
 
 
@@ -149,6 +152,7 @@ class _MusicBed:
                 path, _MUSIC_KEY, f"is shorter than {_MIN_MUSIC_SECONDS:g} s; a music bed loops"
             )
         self._loop_frames = 0
+        self.period: int | None = None  # frames in one loop, once the first has been read
         self._stream = self._open()
 
     def _open(self) -> Any:
@@ -179,6 +183,8 @@ class _MusicBed:
                     raise user_file_problem(
                         self._path, _MUSIC_KEY, "holds less audio than its header says"
                     ) from None
+                if self.period is None:
+                    self.period = self._loop_frames
                 self._stream = self._open()
                 self._loop_frames = 0
                 continue
