@@ -104,6 +104,10 @@ def render(
     wav = out.suffix.lower() == ".wav"
     target = 10.0 ** (options.true_peak / 20.0) * _PEAK_MARGIN
     ceiling = limiter_ceiling(options, plan)
+
+    def encode_progress(done: float) -> None:
+        report(total * share + done * (1 - share), total)
+
     try:
         with atomic_file(out) as file:
             for attempt in range(_PEAK_ATTEMPTS):
@@ -119,7 +123,8 @@ def render(
                     options,
                     ceiling,
                     sink,
-                    lambda done: report(total * share + done * (1 - share), total),
+                    # A second encoding does not move the bar backwards.
+                    encode_progress if attempt == 0 else (lambda done: None),
                 )
                 if wav:
                     break

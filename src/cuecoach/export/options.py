@@ -36,7 +36,7 @@ class ExportOptions:
     sample_rate: int = 44100
     # LAME's algorithm quality, 0 best and slowest ... 9 worst. 5 rather than the
     # habitual 2: on speech at 64 kbps and on a music mix at 96-128 kbps it scores
-    # better on SNR and log-spectral distance than 2, at 60 % of its CPU time
+    # better on SNR and log-spectral distance than 2, at 60-85 % of its CPU time
     # (figures in scripts/bench_export.py's docstring).
     quality: int = 5
     loudness: float = -16.0  # LUFS, integrated
