@@ -165,7 +165,12 @@ class Limiter:
 
 
 class TruePeakMeter:
-    """The largest 4x-oversampled true peak of a stream fed in blocks of shape (n, channels)."""
+    """The largest 4x-oversampled true peak of a stream fed in blocks of shape (n, channels).
+
+    A sample counts once the `_TP_HALF_TAPS` samples on each side of it have
+    arrived: the interpolator needs them, and padding a loud block's edge with
+    zeros would read as an overshoot that is not in the stream.
+    """
 
     def __init__(self, channels: int, floor: float) -> None:
         self._tail = np.zeros((2 * _TP_HALF_TAPS, channels), dtype=np.float32)
@@ -175,9 +180,11 @@ class TruePeakMeter:
     def feed(self, block: npt.NDArray[np.float32]) -> None:
         """Take the next block."""
         window = np.concatenate([self._tail, block])
-        if len(window) > 2:
-            self.peak = max(self.peak, float(_true_peaks(window, self._floor).max()))
-        self._tail = window[-2 * _TP_HALF_TAPS :]
+        half = _TP_HALF_TAPS
+        if len(window) > 2 * half:
+            peaks = _true_peaks(window, self._floor)[half : len(window) - half]
+            self.peak = max(self.peak, float(peaks.max()))
+        self._tail = window[-2 * half :]
 
 
 def limited_alone(samples: Samples, ceiling: float, rate: int) -> Samples:
