@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
+from click.testing import CliRunner
 
+from cuecoach.cli import cli
 from cuecoach.cuescript import Cue, CueKind, CueScript, Segment, SegmentKind
 from cuecoach.errors import InputError
 from cuecoach.export import ExportOptions, render
@@ -173,3 +175,22 @@ def test_undecodable_sound_is_an_input_error_naming_it(tmp_path: Path) -> None:
         load_sounds(22050, {"finish": broken})
     with pytest.raises(InputError, match=r"broken\.mp3: --sound finish: cannot be decoded"):
         sound_durations({"finish": broken})
+
+
+@pytest.mark.parametrize("option", ["--music", "--sound"])
+def test_bad_user_audio_fails_at_the_cli_before_any_speech(tmp_path: Path, option: str) -> None:
+    fake = tmp_path / "fake.mp3"
+    fake.write_bytes(b"this is not audio" * 50)
+    out = tmp_path / "out.mp3"
+    value = str(fake) if option == "--music" else f"go={fake}"
+    session = str(ROOT / "sessions" / "day1-upper-core.toml")
+    result = CliRunner().invoke(cli, ["export", session, "-o", str(out), option, value])
+    assert result.exit_code == 2
+    expected = (
+        f"error: {fake}: --music: cannot be decoded (expected a WAV, MP3, FLAC or Ogg Vorbis file)"
+        if option == "--music"
+        else f"error: (command line): --sound: unknown sound 'go' in go={fake}; "
+        "expected one of start, tick, rest, finish"
+    )
+    assert result.stderr.strip() == expected
+    assert not out.exists()

@@ -18,16 +18,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..audio import Clip, Samples, check_user_file, finite_or_refuse, user_file_problem
+from ..audio import Clip, Samples, finite_or_refuse, user_file_problem
 from ..cuescript import CueScript
 from ..errors import AudioError
 from ..timeline import Timeline
-from .options import ExportOptions
+from .options import MIN_MUSIC_SECONDS, MUSIC_KEY, ExportOptions, check_music
 
 _BLOCK_SECONDS = 1  # one block per second keeps numpy calls large and memory tiny
 _SUB_BLOCK = 0.1  # BS.1770 gating blocks are 400 ms with 75 % overlap: 4 x 100 ms
-_MIN_MUSIC_SECONDS = 1.0
-_MUSIC_KEY = "--music"
 _CLIP_BUDGET = 48 << 20  # bytes of resampled clips kept between passes (~4.5 min at 44.1 kHz)
 
 
@@ -145,12 +143,7 @@ class _MusicBed:
         self._path = path
         self._rate = rate
         self._buffer = np.zeros((0, 2), dtype=np.float32)
-        if check_user_file(path, _MUSIC_KEY) < _MIN_MUSIC_SECONDS:
-            # Each loop reopens the decoder: a bed of a few samples would take
-            # millions of loops (and cannot be music).
-            raise user_file_problem(
-                path, _MUSIC_KEY, f"is shorter than {_MIN_MUSIC_SECONDS:g} s; a music bed loops"
-            )
+        check_music(path)  # again: the file may have changed since the options were made
         self._loop_frames = 0
         self.period: int | None = None  # frames in one loop, once the first has been read
         self._stream = self._open()
@@ -167,7 +160,7 @@ class _MusicBed:
                 frames_to_read=self._rate,
             )
         except miniaudio.MiniaudioError:
-            raise user_file_problem(self._path, _MUSIC_KEY, "cannot be decoded") from None
+            raise user_file_problem(self._path, MUSIC_KEY, "cannot be decoded") from None
 
     def read(self, n: int) -> npt.NDArray[np.float32]:
         """The next `n` stereo frames, shape (n, 2)."""
@@ -179,9 +172,9 @@ class _MusicBed:
             try:
                 chunk = next(self._stream)
             except StopIteration:
-                if self._loop_frames < _MIN_MUSIC_SECONDS * self._rate:
+                if self._loop_frames < MIN_MUSIC_SECONDS * self._rate:
                     raise user_file_problem(
-                        self._path, _MUSIC_KEY, "holds less audio than its header says"
+                        self._path, MUSIC_KEY, "holds less audio than its header says"
                     ) from None
                 if self.period is None:
                     self.period = self._loop_frames
@@ -189,9 +182,9 @@ class _MusicBed:
                 self._loop_frames = 0
                 continue
             except miniaudio.MiniaudioError:
-                raise user_file_problem(self._path, _MUSIC_KEY, "cannot be decoded") from None
+                raise user_file_problem(self._path, MUSIC_KEY, "cannot be decoded") from None
             frames = np.frombuffer(chunk, dtype=np.float32).reshape(-1, 2)
-            finite_or_refuse(frames, self._path, _MUSIC_KEY)
+            finite_or_refuse(frames, self._path, MUSIC_KEY)
             self._loop_frames += len(frames)
             parts.append(frames)
             have += len(frames)

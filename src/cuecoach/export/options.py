@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..audio import check_user_file, user_file_problem
 from ..errors import AudioError
 
 # MPEG-1 Layer III: the only layer and version the Info frame (mp3.py) is written for.
@@ -81,3 +82,20 @@ class ExportOptions:
                 problems.append(f"{name} {seconds} s is outside 0-60 s")
         if problems:
             raise AudioError("invalid export settings: " + "; ".join(problems))
+        if self.music is not None:
+            # Before any speech is prepared, so a bad file fails at once.
+            check_music(self.music)
+
+
+MUSIC_KEY = "--music"
+MIN_MUSIC_SECONDS = 1.0
+
+
+def check_music(path: Path) -> None:
+    """Refuse a music bed that cannot be decoded, has an implausible sample rate,
+    or is too short to loop (each loop reopens the decoder: a bed of a few
+    samples would take millions of loops, and cannot be music)."""
+    if check_user_file(path, MUSIC_KEY) < MIN_MUSIC_SECONDS:
+        raise user_file_problem(
+            path, MUSIC_KEY, f"is shorter than {MIN_MUSIC_SECONDS:g} s; a music bed loops"
+        )
