@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import miniaudio
@@ -141,6 +142,19 @@ def test_status_line_shows_exercise_set_side_time_left_next_and_progress() -> No
         "> Push-Ups | set 2/3 | side 1  0:24 left  [##--------------] 0:22/3:20  next: Rest"
     )
     assert status_line(_status(22.5, paused=True)).startswith("PAUSED Push-Ups")
+
+
+@dataclass(frozen=True, slots=True)
+class _LoadedSegment(Segment):
+    """A set with a load (the coach's Segment.load, until it lands)."""
+
+    load: str | None = None
+
+
+def test_the_load_is_shown_with_the_set() -> None:
+    loaded = _LoadedSegment(10_000, 46_000, SegmentKind.WORK, "Goblet Squat", 2, 3, None, "12 kg")
+    status = Status(22.5, 200.0, loaded, None, False)
+    assert status_line(status).startswith("> Goblet Squat | set 2/3 | 12 kg  0:24 left")
 
 
 def test_status_line_fits_a_narrow_terminal_keeping_the_time_left() -> None:

@@ -169,12 +169,12 @@ class LineDisplay:
     def show(self, status: Status) -> None:
         """A line when the segment changes or the player pauses or resumes.
 
-        A segment entered through its countdown is stamped where the countdown
-        starts, so the log stays in timeline order.
+        A segment is stamped with its start on the timeline (play shows the
+        segment the playhead is in, so that is never later than now).
         """
         if status.segment is not None and status.segment is not self._segment:
             self._segment = status.segment
-            entered = stamp(min(status.position, status.segment.start_ms / 1000))
+            entered = stamp(status.segment.start_ms / 1000)
             length = clock(status.segment.duration_ms, rounding="up")
             self._write(f"{entered}  {describe(status.segment)} ({length})")
         if status.paused != self._paused:
