@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from cuecoach.audio import to_int16
+
 RATE = 22050  # small files; the exporter resamples once per clip anyway
 ROOT = Path(__file__).resolve().parent.parent
 Wave = npt.NDArray[np.float64]
@@ -96,7 +98,7 @@ SOUNDS = {"start": start, "tick": tick, "rest": rest, "finish": finish}
 
 def write_wav(path: Path, sound: Wave) -> None:
     """Mono 16-bit PCM at RATE."""
-    pcm = np.round(np.clip(sound, -1.0, 1.0) * 32767.0).astype("<i2")
+    pcm = to_int16(sound)
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)

@@ -1,4 +1,4 @@
-"""Clip processing: silence, PCM conversions, file decoding, trimming, levels, resampling."""
+"""Clip processing: PCM conversions, file decoding, trimming, levels, resampling."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ from cuecoach.audio import (
     from_int16_bytes,
     normalize,
     resample,
-    silence,
-    to_int16_bytes,
+    to_int16,
     trim_silence,
 )
 from cuecoach.errors import AudioError
@@ -34,19 +33,13 @@ def dominant_hz(clip: Clip) -> float:
     return float(np.argmax(spectrum) * clip.sample_rate / len(clip.samples))
 
 
-def test_silence_is_zeros_of_the_right_length() -> None:
-    clip = silence(1.5, RATE)
-    assert len(clip.samples) == round(1.5 * RATE)
-    assert clip.samples.dtype == np.float32
-    assert not clip.samples.any()
-    with pytest.raises(ValueError, match="negative"):
-        silence(-1, RATE)
-
-
 def test_int16_round_trip_and_clipping() -> None:
     samples = np.array([0.0, 0.5, -0.5, 1.0, -1.0, 2.0], dtype=np.float32)
-    data = to_int16_bytes(samples)
+    data = to_int16(samples).tobytes()
     assert len(data) == 2 * len(samples)
+    # Rounded, not truncated: a value just under a step lands on that step.
+    assert to_int16(np.array([0.99 / 32767, -0.99 / 32767], np.float32)).tolist() == [1, -1]
+    assert to_int16(np.array([0.5], np.float32), gain=2.0).tolist() == [32767]
     back = from_int16_bytes(data)
     assert back.dtype == np.float32
     np.testing.assert_allclose(back[:5], samples[:5], atol=1 / 16384)
@@ -96,7 +89,13 @@ def test_decode_rejects_other_data() -> None:
 def test_trim_removes_leading_and_trailing_silence() -> None:
     body = tone(300, 0.5)
     padded = Clip(
-        np.concatenate([silence(0.4, RATE).samples, body.samples, silence(0.6, RATE).samples]),
+        np.concatenate(
+            [
+                np.zeros(round(0.4 * RATE), np.float32),
+                body.samples,
+                np.zeros(round(0.6 * RATE), np.float32),
+            ]
+        ),
         RATE,
     )
     trimmed = trim_silence(padded)
@@ -109,12 +108,14 @@ def test_trim_keeps_quiet_onsets() -> None:
     # A soft consonant 30 dB below the vowel peak must survive.
     soft = tone(3000, 0.05, amp=0.5 * 10 ** (-30 / 20))
     loud = tone(200, 0.3)
-    clip = Clip(np.concatenate([silence(0.2, RATE).samples, soft.samples, loud.samples]), RATE)
+    clip = Clip(
+        np.concatenate([np.zeros(round(0.2 * RATE), np.float32), soft.samples, loud.samples]), RATE
+    )
     assert trim_silence(clip).duration >= 0.35
 
 
 def test_trim_of_silence_is_empty() -> None:
-    assert len(trim_silence(silence(1.0, RATE)).samples) == 0
+    assert len(trim_silence(Clip(np.zeros(RATE, np.float32), RATE)).samples) == 0
 
 
 def test_normalize_reaches_rms_target_and_respects_peak() -> None:

@@ -10,16 +10,20 @@ import pytest
 
 from cuecoach.audio import Clip, Samples
 from cuecoach.cuescript import Cue, CueKind, CueScript, Segment, SegmentKind
-from cuecoach.errors import AudioError
+from cuecoach.errors import AudioError, InputError
 from cuecoach.live import (
     EndReason,
     LineDisplay,
     NoKeys,
     PacedOutput,
     PlayResult,
+    SetOutcome,
+    Status,
     TextOutput,
     VirtualClock,
     play,
+    start_ms,
+    stopped_message,
 )
 from cuecoach.live.clock import Clock
 from cuecoach.timecode import to_samples
@@ -32,11 +36,11 @@ def _speech(at: float, text: str, role: str, length: float = 0.5) -> Cue:
     return Cue(round(at * 1000), round(length * 1000), CueKind.SPEECH, role, text=text)
 
 
-def _script() -> CueScript:
+def _script(amrap: bool = False) -> CueScript:
     """Lead-in, two sets of work around a rest, finish; countdowns into each set."""
     segments = (
         Segment(0, 5000, SegmentKind.LEAD_IN, "Push-Ups", None, 2, None),
-        Segment(5000, 15_000, SegmentKind.WORK, "Push-Ups", 1, 2, None),
+        Segment(5000, 15_000, SegmentKind.WORK, "Push-Ups", 1, 2, None, amrap=amrap),
         Segment(15_000, 20_000, SegmentKind.REST, "Push-Ups", 1, 2, None),
         Segment(20_000, 30_000, SegmentKind.WORK, "Push-Ups", 2, 2, None),
         Segment(30_000, 32_000, SegmentKind.FINISH, None, None, None, None),
@@ -49,6 +53,7 @@ def _script() -> CueScript:
         Cue(5000, 200, CueKind.SOUND, "sound", sound="start"),
         _speech(10.0, "Halfway", "halfway"),
         _speech(15.0, "Rest now", "rest", 1.0),
+        _speech(16.1, "Set 2 of 2", "set"),
         _speech(17.0, "three", "countdown"),
         _speech(18.0, "two", "countdown"),
         _speech(19.0, "one", "countdown"),
@@ -92,14 +97,39 @@ class ScriptedKeys:
         """Nothing to restore."""
 
 
+class _Recording:
+    """A display that keeps every status shown, with the clock time, and passes it on."""
+
+    def __init__(self, clock: Clock, into: list[tuple[float, Status]], inner: LineDisplay) -> None:
+        self._clock = clock
+        self._into = into
+        self._inner = inner
+
+    def show(self, status: Status) -> None:
+        self._into.append((self._clock.now(), status))
+        self._inner.show(status)
+
+    def cue(self, cue: Cue, status: Status) -> None:
+        self._inner.cue(cue, status)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 class Session:
     """One whole session on a virtual clock with a recording output."""
 
     def __init__(
-        self, presses: list[tuple[float, str]] | None = None, block: int | None = None
+        self,
+        presses: list[tuple[float, str]] | None = None,
+        block: int | None = None,
+        *,
+        amrap: bool = False,
+        start: int = 0,
     ) -> None:
-        self.script = _script()
+        self.script = _script(amrap)
         self.clock = VirtualClock()
+        self.statuses: list[tuple[float, Status]] = []
         self.buffers: list[Samples] = []
         self.output = PacedOutput(RATE, block=block, sink=self.buffers.append)
         clips, sounds = _clips(self.script)
@@ -111,9 +141,14 @@ class Session:
             self.output,
             clock=self.clock,
             keys=ScriptedKeys(self.clock, presses or []),
-            display=LineDisplay(self.display_text),
+            display=_Recording(self.clock, self.statuses, LineDisplay(self.display_text)),
+            start_ms=start,
         )
         self.audio = np.concatenate(self.buffers)
+
+    def status_at(self, seconds: float) -> Status:
+        """The last status shown at or before `seconds` of output time."""
+        return [status for at, status in self.statuses if at <= seconds][-1]
 
     def starts(self, text: str) -> list[float]:
         """Output times (s) at which the cue with `text` started, in order."""
@@ -192,17 +227,101 @@ def test_next_jumps_to_the_next_segment_and_skips_what_was_left() -> None:
     assert session.result.completed
 
 
-def test_next_into_work_starts_at_its_countdown() -> None:
+def test_next_into_work_starts_at_its_set_call() -> None:
     session = Session([(15.5, "n")])
-    # Jumped from the rest to set 2, entering through "three, two, one".
-    assert session.starts("three") == [pytest.approx(15.5, abs=0.02)]
-    assert session.texts()[-5:] == ["three", "two", "one", "start", "Done"]
+    # Jumped from the rest to set 2, entering through "Set 2 of 2", "three, two, one".
+    assert session.starts("Set 2 of 2") == [pytest.approx(15.5, abs=0.02)]
+    assert session.starts("three") == [pytest.approx(16.4, abs=0.02)]
+    assert session.texts()[-6:] == ["Set 2 of 2", "three", "two", "one", "start", "Done"]
+
+
+def test_while_counting_down_the_display_shows_the_rest_running_out() -> None:
+    session = Session([(15.5, "n")])
+    # 2 s after the jump (to the set call at 16.1 s) the timeline is at 18.1 s:
+    # still the rest, counting down, not set 2 frozen at its full length.
+    status = session.status_at(17.5)
+    assert status.segment is not None
+    assert status.segment.kind is SegmentKind.REST
+    assert status.time_left == pytest.approx(1.9, abs=0.06)
+    assert session.status_at(20.0).segment == session.script.segments[3]
+
+
+def test_next_names_the_next_set_not_the_rest_before_it() -> None:
+    session = Session()
+    in_set_1 = session.status_at(10.0)
+    assert in_set_1.next_segment == session.script.segments[3]  # set 2, not the rest
+    assert session.status_at(16.0).next_segment == session.script.segments[3]
+    assert session.status_at(25.0).next_segment == session.script.segments[4]  # the finish
+
+
+def test_enter_ends_an_amrap_set_and_the_rest_of_the_timeline_moves_up() -> None:
+    session = Session([(8.0, "\n")], amrap=True)
+    assert session.result.completed
+    assert "Halfway" not in session.texts()
+    # Set 1 ended at 8 s of output instead of 15 s: everything after is 7 s early.
+    assert session.starts("Rest now") == [pytest.approx(8.0, abs=0.02)]
+    assert session.starts("Done") == [pytest.approx(23.0, abs=0.02)]
+    assert len(session.audio) / RATE == pytest.approx(25.0, abs=0.05)
+    first, second = session.result.sets
+    assert (first.set, first.amrap, first.outcome) == (1, True, SetOutcome.DONE)
+    assert first.worked_ms == pytest.approx(3000, abs=20)
+    assert (second.set, second.amrap, second.outcome) == (2, False, SetOutcome.DONE)
+    assert second.worked_ms == 10_000
+
+
+def test_enter_ends_a_set_early_and_n_skips_one() -> None:
+    session = Session([(8.0, "\r"), (9.0, "\n"), (16.0, "n")])
+    first, second = session.result.sets
+    assert first.outcome is SetOutcome.ENDED_EARLY
+    assert second.outcome is SetOutcome.SKIPPED  # Enter in the rest (9 s) did nothing
+    assert session.starts("Rest now") == [pytest.approx(8.0, abs=0.02)]
+    assert second.worked_ms == pytest.approx(3000, abs=20)  # set 2 ran from 13 s to 16 s
+
+
+def test_paused_time_is_kept_per_set_and_in_all() -> None:
+    # 6-9 s pauses set 1; 20-21 s of output is 17-18 s of the timeline: the rest.
+    session = Session([(6.0, " "), (9.0, " "), (20.0, " "), (21.0, " ")])
+    first, second = session.result.sets
+    assert first.paused_ms == pytest.approx(3000, abs=20)
+    assert first.worked_ms == 10_000  # timeline time: the pause does not count
+    assert second.paused_ms == 0  # the second pause was in the rest
+    assert session.result.paused_ms == pytest.approx(4000, abs=20)
+
+
+def test_quit_says_where_to_carry_on() -> None:
+    session = Session([(22.0, "q")])
+    result = session.result
+    assert [s.outcome for s in result.sets] == [SetOutcome.DONE, SetOutcome.STOPPED]
+    assert result.resume_ms == 16_100  # set 2 again, from its set call
+    message = stopped_message(result, session.script, "cuecoach play day.toml")
+    assert message == (
+        "Stopped at 0:22 (Push-Ups | set 2/2). "
+        "To carry on from there: cuecoach play day.toml --from 0:16"
+    )
+
+
+def test_start_part_way_by_time_or_exercise() -> None:
+    script = _script()
+    assert start_ms(script, "0:16") == 16_000
+    assert start_ms(script, "0:00:17") == 17_000
+    assert start_ms(script, "push-ups") == 0
+    with pytest.raises(InputError, match=r"--from: 0:40 is past the end of the session"):
+        start_ms(script, "0:40")
+    with pytest.raises(InputError, match=r"no exercise 'Squats' .*; exercises: Push-Ups$"):
+        start_ms(script, "Squats")
+    session = Session(start=16_000)
+    assert session.texts()[:2] == ["Set 2 of 2", "three"]
+    assert session.starts("Set 2 of 2") == [pytest.approx(0.1)]
+    assert [s.set for s in session.result.sets] == [2]
+    assert session.result.completed
 
 
 def test_previous_well_into_a_segment_restarts_it() -> None:
     session = Session([(25.0, "p")])
     assert len(session.starts("three")) == 2
-    assert session.starts("three")[1] == pytest.approx(25.0, abs=0.02)
+    # From its set call again, 0.9 s before the countdown.
+    assert session.starts("Set 2 of 2")[1] == pytest.approx(25.0, abs=0.02)
+    assert session.starts("three")[1] == pytest.approx(25.9, abs=0.02)
     assert session.texts().count("start") == 3
 
 

@@ -143,11 +143,21 @@ def test_status_line_shows_exercise_set_side_time_left_next_and_progress() -> No
     assert status_line(_status(22.5, paused=True)).startswith("PAUSED Push-Ups")
 
 
-def test_status_line_drops_next_before_cutting_when_narrow() -> None:
+def test_the_load_is_shown_with_the_set() -> None:
+    loaded = Segment(10_000, 46_000, SegmentKind.WORK, "Goblet Squat", 2, 3, None, "12 kg")
+    status = Status(22.5, 200.0, loaded, None, False)
+    assert status_line(status).startswith("> Goblet Squat | set 2/3 | 12 kg  0:24 left")
+
+
+def test_status_line_fits_a_narrow_terminal_keeping_the_time_left() -> None:
     narrow = status_line(_status(22.5), width=70)
-    assert "next" not in narrow
-    assert narrow.endswith("0:22/3:20")
-    assert len(status_line(_status(22.5), width=30)) == 30
+    assert narrow == "> Push-Ups | set 2/3 | side 1  0:24 left  [##--------------] 0:22/3:20"
+    assert status_line(_status(22.5), width=45) == "> Push-Ups | set 2/3 | side 1  0:24 left"
+    assert status_line(_status(22.5), width=30) == "> Push-Ups | set 2…  0:24 left"
+    for width in range(len("> 0:24 left"), 90):
+        line = status_line(_status(22.5), width=width)
+        assert len(line) <= width
+        assert "0:24 left" in line
 
 
 def test_terminal_display_redraws_in_place_and_prints_cues_above() -> None:

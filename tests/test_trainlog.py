@@ -152,9 +152,10 @@ def test_amrap_counts_typed_at_the_end_are_logged(tmp_path: Path) -> None:
     ("presses", "outcomes"),
     [
         ([], ["done", "done", "done"]),
-        ([(15.0, "n")], ["ended early", "done", "done"]),
+        ([(15.0, "\n")], ["ended early", "done", "done"]),  # Enter: done with the set early
+        ([(15.0, "n")], ["skipped", "done", "done"]),
         ([(30.0, "n"), (30.5, "n")], ["done", "skipped", "done"]),
-        ([(50.0, "q")], ["done", "ended early", "skipped"]),
+        ([(50.0, "q")], ["done", "ended early", "skipped"]),  # quit inside set 2
     ],
 )
 def test_set_outcomes_follow_the_keys_pressed(

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from .cuescript import Cue, CueKind
-from .errors import AudioError
+from .errors import AudioError, InputError, Problem
 
 Samples = npt.NDArray[np.float32]
 
@@ -35,17 +35,15 @@ class Clip:
         return len(self.samples) / self.sample_rate
 
 
-def silence(seconds: float, sample_rate: int) -> Clip:
-    """A clip of digital silence, `seconds` long (rounded to whole samples)."""
-    if seconds < 0:
-        raise ValueError(f"silence cannot be negative ({seconds} s)")
-    return Clip(np.zeros(round(seconds * sample_rate), dtype=np.float32), sample_rate)
+def to_int16(samples: npt.NDArray[np.floating[Any]], gain: float = 1.0) -> npt.NDArray[np.int16]:
+    """Little-endian 16-bit PCM of `samples` times `gain`, clipped to [-1, 1] and rounded.
 
-
-def to_int16_bytes(samples: Samples) -> bytes:
-    """Little-endian 16-bit PCM of `samples`, clipped to [-1, 1] and rounded."""
-    scaled = np.round(np.clip(samples, -1.0, 1.0) * 32767.0)
-    return scaled.astype("<i2").tobytes()
+    The one conversion for every writer and device: rounding (not truncation)
+    keeps quiet signals symmetric and the quantization error at half a step.
+    """
+    scaled = np.clip(samples * np.float32(32767.0 * gain), -32767.0, 32767.0)
+    pcm: npt.NDArray[np.int16] = np.round(scaled).astype("<i2")
+    return pcm
 
 
 def from_int16_bytes(data: bytes, *, big_endian: bool = False) -> Samples:
@@ -169,6 +167,47 @@ def normalize(
     return Clip((samples * np.float32(gain)).astype(np.float32), clip.sample_rate)
 
 
+# A user's audio file (music bed, own sound) below this rate is refused: it
+# cannot be a real recording, and resampling from it costs without bound.
+MIN_FILE_RATE = 8000
+
+
+def user_file_problem(path: Path, key: str, message: str) -> InputError:
+    """The error for a user's audio file, in the one style: ``FILE: key: message``."""
+    return InputError([Problem(str(path), None, key, message)])
+
+
+def check_user_file(path: Path, key: str) -> float:
+    """Open a user's audio file far enough to trust it; its duration in seconds.
+
+    Refused (an InputError naming the file and `key`): a missing file, one
+    miniaudio cannot decode, and one with an implausible sample rate.
+    """
+    import miniaudio
+
+    if not path.is_file():
+        raise user_file_problem(path, key, "file not found")
+    try:
+        info = miniaudio.get_file_info(str(path))
+    except miniaudio.MiniaudioError:
+        raise user_file_problem(
+            path, key, "cannot be decoded (expected a WAV, MP3, FLAC or Ogg Vorbis file)"
+        ) from None
+    if info.sample_rate < MIN_FILE_RATE:
+        raise user_file_problem(
+            path,
+            key,
+            f"sample rate {info.sample_rate} Hz is below the {MIN_FILE_RATE} Hz accepted",
+        )
+    return float(info.duration)
+
+
+def finite_or_refuse(samples: npt.NDArray[np.float32], path: Path, key: str) -> None:
+    """Refuse decoded samples holding NaN or infinity, naming the file they came from."""
+    if not np.isfinite(samples).all():
+        raise user_file_problem(path, key, "holds samples that are not numbers (NaN or infinity)")
+
+
 # Windowed-sinc design: zero crossings on each side of the kernel, Kaiser beta,
 # and the cutoff as a fraction of the lower Nyquist frequency (the remainder is
 # the transition band, so there is no aliasing right at Nyquist).
@@ -224,16 +263,3 @@ def _kernel_table(up: int, down: int) -> tuple[npt.NDArray[np.float32], int]:
     edge = np.clip(1.0 - (t / half) ** 2, 0.0, None)
     weights *= np.i0(_KAISER_BETA * np.sqrt(edge)) / np.i0(_KAISER_BETA)
     return weights.astype(np.float32), half
-
-
-def cue_clip(cue: Cue, clips: Mapping[str, Clip], sounds: Mapping[str, Clip]) -> Clip | None:
-    """The clip `cue` plays: its text's speech clip or its named sound; None if not prepared."""
-    if cue.kind is CueKind.SPEECH:
-        return clips.get(cue.text) if cue.text is not None else None
-    return sounds.get(cue.sound) if cue.sound is not None else None
-
-
-def missing_clip(cue: Cue) -> AudioError:
-    """The error for a cue whose clip was never prepared."""
-    what = f"speech cue {cue.text!r}" if cue.kind is CueKind.SPEECH else f"sound {cue.sound!r}"
-    return AudioError(f"no audio prepared for the {what} at {cue.at_ms / 1000:.3f} s")

@@ -317,6 +317,12 @@ def script(
     "--no-audio", is_flag=True, help="Print each cue as it happens instead of playing sound."
 )
 @week_option
+@click.option(
+    "--from",
+    "start",
+    metavar="EXERCISE|M:SS",
+    help="Start part-way: at an exercise (where it is announced) or at a time.",
+)
 @wording_option
 @library_option
 @sound_option
@@ -325,6 +331,7 @@ def play(
     file: Path,
     no_audio: bool,
     week: int | None,
+    start: str | None,
     wording: Path | None,
     library: Path | None,
     sounds: tuple[str, ...],
@@ -333,10 +340,11 @@ def play(
     """Coach the session FILE live, hands-free, through the speakers.
 
     Keys (no Enter needed): space pause/resume, n next, p previous/restart,
-    q quit. Without a terminal it plays to the end on its own. Every play is
+    Enter done with this set, q quit (it says how to carry on later).
+    Without a terminal it plays to the end on its own. Every play is
     recorded in the training log (see `cuecoach log`).
     """
-    from .live import EndReason, MiniaudioOutput, TextOutput
+    from .live import EndReason, TextOutput, open_device, start_ms, stopped_message
     from .live import play as play_live
     from .pipeline import hear_session, script_session
     from .sounds import load_sounds
@@ -345,7 +353,7 @@ def play(
     layer = speech_layer(speech)
     overrides = sound_overrides(sounds)
     # Open the device first: a machine without sound fails before any speech work.
-    output = TextOutput() if no_audio else MiniaudioOutput()
+    output = TextOutput() if no_audio else open_device()
     session = session_at(file, week, library)
     clips = {}
     if no_audio:
@@ -358,6 +366,7 @@ def play(
         script, clips = heard.script, heard.speech_clips()
     warn(session.warnings)
     sound_clips = {} if no_audio else load_sounds(output.sample_rate, overrides)
+    begin = start_ms(script, start) if start is not None else 0
     log: TrainingLog | None = None
     try:
         log = TrainingLog()
@@ -365,7 +374,10 @@ def play(
     except LogError as exc:  # a log that cannot be written never stops a workout
         echo(f"{_coloured('warning:', 'yellow')} this session is not logged: {exc}", err=True)
         log = None
-    result = play_live(script, clips, sound_clips, output)
+    result = play_live(script, clips, sound_clips, output, start_ms=begin)
+    if result.reason is not EndReason.FINISHED:
+        again = f"cuecoach play {file}" + (f" --week {week}" if week is not None else "")
+        echo(stopped_message(result, script, again))
     if log is not None:
         sets = set_outcomes(script, result)
         amrap = [e.name for e in session.exercises if e.amrap]
@@ -373,8 +385,7 @@ def play(
             sets = with_amrap_counts(
                 sets, amrap, lambda q: click.prompt(q, default="", show_default=False)
             )
-        # Paused time waits for the live player to report it (PlayResult).
-        log.finish(play_id, sets, paused_ms=None)
+        log.finish(play_id, sets, paused_ms=result.paused_ms)
         log.close()
     if result.reason is EndReason.INTERRUPTED:
         raise SystemExit(130)

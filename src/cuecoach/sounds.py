@@ -13,7 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import Clip, from_int16_bytes, resample
+from .audio import (
+    Clip,
+    check_user_file,
+    finite_or_refuse,
+    from_int16_bytes,
+    resample,
+    user_file_problem,
+)
 from .errors import AudioError, InputError, Problem
 from .soundlengths import SOUND_NAMES, packaged_bytes, packaged_sound_ms
 
@@ -22,9 +29,9 @@ def load_sounds(sample_rate: int, overrides: Mapping[str, Path] | None = None) -
     """Every sound in SOUND_NAMES as a mono clip at `sample_rate`.
 
     `overrides` maps sound names to the user's own files, in any format
-    miniaudio decodes (WAV, MP3, FLAC, Ogg Vorbis). An unknown name or a
-    missing file is an InputError; a file that does not decode is an
-    AudioError naming it.
+    miniaudio decodes (WAV, MP3, FLAC, Ogg Vorbis). An unknown name, or a
+    file that is missing, does not decode, has an implausible sample rate
+    or holds NaN or infinite samples, is an InputError naming it.
     """
     overrides = dict(overrides or {})
     _check_overrides(overrides)
@@ -32,7 +39,7 @@ def load_sounds(sample_rate: int, overrides: Mapping[str, Path] | None = None) -
     for name in SOUND_NAMES:
         path = overrides.get(name)
         clips[name] = (
-            _decode_user_file(path, sample_rate)
+            _decode_user_file(path, sample_rate, name)
             if path is not None
             else resample(_packaged(name), sample_rate)
         )
@@ -52,28 +59,24 @@ def sound_durations(overrides: Mapping[str, Path] | None = None) -> dict[str, fl
         if path is None:
             durations[name] = packaged_sound_ms()[name] / 1000
         else:
-            durations[name] = _user_file_duration(path)
+            durations[name] = check_user_file(path, f"--sound {name}")
     return durations
 
 
 def _check_overrides(overrides: Mapping[str, Path]) -> None:
+    # The name is what is wrong, not the file: blame the option.
     problems = [
         Problem(
-            str(path),
+            "(command line)",
             None,
-            f"sounds.{name}",
-            f"unknown sound {name!r}; expected one of {', '.join(SOUND_NAMES)}",
+            "--sound",
+            f"unknown sound {name!r} in {name}={path}; expected one of {', '.join(SOUND_NAMES)}",
         )
         for name, path in overrides.items()
         if name not in SOUND_NAMES
     ]
-    problems += [
-        Problem(str(path), None, f"sounds.{name}", "file not found")
-        for name, path in overrides.items()
-        if name in SOUND_NAMES and not Path(path).is_file()
-    ]
     if problems:
-        raise InputError(sorted(problems))
+        raise InputError(problems)
 
 
 def _packaged(name: str) -> Clip:
@@ -84,9 +87,11 @@ def _packaged(name: str) -> Clip:
         return Clip(from_int16_bytes(wav.readframes(wav.getnframes())), wav.getframerate())
 
 
-def _decode_user_file(path: Path, sample_rate: int) -> Clip:
+def _decode_user_file(path: Path, sample_rate: int, name: str) -> Clip:
     import miniaudio
 
+    key = f"--sound {name}"
+    check_user_file(path, key)
     try:
         decoded = miniaudio.decode_file(
             str(path),
@@ -94,20 +99,11 @@ def _decode_user_file(path: Path, sample_rate: int) -> Clip:
             nchannels=1,
             sample_rate=sample_rate,
         )
-    except miniaudio.MiniaudioError as err:
-        raise AudioError(f"{path}: cannot decode this sound file ({err})") from err
+    except miniaudio.MiniaudioError:
+        raise user_file_problem(path, key, "cannot be decoded") from None
     samples = np.asarray(decoded.samples, dtype=np.float32)
     if not len(samples):
-        raise AudioError(f"{path}: the sound file holds no audio")
+        raise user_file_problem(path, key, "holds no audio")
+    finite_or_refuse(samples, path, key)
     # Keep the [-1, 1] promise of Clip even for a user's clipped master.
     return Clip(np.clip(samples, -1.0, 1.0), sample_rate)
-
-
-def _user_file_duration(path: Path) -> float:
-    import miniaudio
-
-    try:
-        info = miniaudio.get_file_info(str(path))
-    except miniaudio.MiniaudioError as err:
-        raise AudioError(f"{path}: cannot decode this sound file ({err})") from err
-    return float(info.duration)

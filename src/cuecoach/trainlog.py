@@ -220,36 +220,40 @@ def next_week(session: Session, log: TrainingLog | None = None) -> int:
     return week_allowed(last.week or 1, last.completed, None)
 
 
-JUMP_MS = 500  # the timeline moving this much further than the output did: a skip ("n")
+# How the live player's outcomes are logged: a set in progress when the session
+# was quit counts as ended early.
+_LOGGED = {
+    "done": "done",
+    "ended_early": "ended early",
+    "skipped": "skipped",
+    "stopped": "ended early",
+}
+_WORST = ("skipped", "ended early", "done")  # a per-side set is logged as its worse side
 
 
 def set_outcomes(script: CueScript, result: PlayResult) -> list[SetOutcome]:
-    """How each set of `script` went in a play, from the cues that were heard.
+    """How each set of `script` went in a play, from the live player's records.
 
-    A set none of whose cues were heard was skipped; one left by a jump
-    forward, or by the play ending inside it, ended early; else it was done.
+    A set the play never reached (after q) was skipped; a per-side set is
+    logged once, as the worse of its two sides went.
     """
-    rate = result.sample_rate
-    heard = [(o.timeline_sample * 1000 // rate, o.frame * 1000 // rate) for o in result.onsets]
-    reached_ms = round(result.position * 1000)
-    spans: dict[tuple[str, int], tuple[int, int]] = {}
-    for seg in script.segments:
-        if seg.kind is SegmentKind.WORK and seg.exercise is not None and seg.set is not None:
-            start, _ = spans.get((seg.exercise, seg.set), (seg.start_ms, seg.end_ms))
-            spans[(seg.exercise, seg.set)] = (start, seg.end_ms)
-    out: list[SetOutcome] = []
-    for (exercise, number), (start, end) in spans.items():
-        inside = [i for i, (at, _) in enumerate(heard) if start <= at < end]
-        if not inside:
-            outcome = "skipped"
-        elif inside[-1] + 1 < len(heard):
-            (at, frame), (next_at, next_frame) = heard[inside[-1]], heard[inside[-1] + 1]
-            jumped = (next_at - at) - (next_frame - frame) > JUMP_MS and next_at >= end
-            outcome = "ended early" if jumped else "done"
-        else:
-            outcome = "ended early" if reached_ms < end else "done"
-        out.append(SetOutcome(exercise, number, outcome))
-    return out
+    played: dict[tuple[str, int], str] = {}
+    for record in result.sets:
+        if record.exercise is None or record.set is None:
+            continue
+        key = (record.exercise, record.set)
+        outcome = _LOGGED[record.outcome.value]
+        if key in played:
+            outcome = min(outcome, played[key], key=_WORST.index)
+        played[key] = outcome
+    sets = dict.fromkeys(
+        (seg.exercise, seg.set)
+        for seg in script.segments
+        if seg.kind is SegmentKind.WORK and seg.exercise is not None and seg.set is not None
+    )
+    return [
+        SetOutcome(name, number, played.get((name, number), "skipped")) for name, number in sets
+    ]
 
 
 def with_amrap_counts(

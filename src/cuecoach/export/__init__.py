@@ -30,9 +30,10 @@ from ..outputs import exit_on_signals as sigterm_raises
 from ..outputs import make_folder, output_file
 from .encoding import Sink, encode
 from .files import file_name, one_line
+from .limiter import TruePeakMeter, limiter_ceiling
 from .loudness import measure_gains
-from .mix import ClipBank, make_plan
-from .mp3 import Mp3Sink
+from .mix import Plan, make_plan
+from .mp3 import Mp3Sink, decoded_blocks
 from .options import ExportOptions
 from .tags import Chapter, Tags, chapters, id3_bytes
 from .wav import WavSink
@@ -51,6 +52,11 @@ __all__ = [
 
 Progress = Callable[[float, float], None]
 """Called as ``progress(done, total)``; only the ratio means anything."""
+
+_PEAK_ATTEMPTS = 3  # encodings at most, each with the limiter lower if the last overshot
+# Meters differ in their interpolation by a few hundredths of a dB, and a new
+# encoding overshoots a little differently: aim this far under the limit.
+_PEAK_MARGIN = 10.0 ** (-0.15 / 20.0)
 
 _MUSIC_ANALYSIS_SHARE = 0.3  # of the progress bar: decoding the music once to measure it
 
@@ -88,32 +94,49 @@ def render(
     tags = tags or Tags(title=script.title, album=script.title)
     out = Path(out)
     plan = make_plan(script, clips, sounds, options)
-    bank = ClipBank(plan)
     report = progress or _no_progress
     total = script.duration_ms / 1000
     # Only a music bed makes the analysis take long enough to show on a progress bar.
     share = _MUSIC_ANALYSIS_SHARE if plan.music is not None else 0.0
     report(0.0, total)
-    voice_gain, music_gain = measure_gains(
-        plan, bank, options, lambda done: report(done * share, total)
-    )
+    voice_gain, music_gain = measure_gains(plan, options, lambda done: report(done * share, total))
     wav = out.suffix.lower() == ".wav"
+    target = 10.0 ** (options.true_peak / 20.0) * _PEAK_MARGIN
+    ceiling = limiter_ceiling(options, plan)
+
+    def encode_progress(done: float) -> None:
+        report(total * share + done * (1 - share), total)
+
     try:
         with output_file(out) as file:
-            sink: Sink = (
-                WavSink(file, plan)
-                if wav
-                else Mp3Sink(file, plan, options, id3_bytes(script, tags))
-            )
-            encode(
-                plan,
-                bank,
-                voice_gain,
-                music_gain,
-                options,
-                sink,
-                lambda done: report(total * share + done * (1 - share), total),
-            )
+            for attempt in range(_PEAK_ATTEMPTS):
+                sink: Sink = (
+                    WavSink(file, plan)
+                    if wav
+                    else Mp3Sink(file, plan, options, id3_bytes(script, tags))
+                )
+                encode(
+                    plan,
+                    voice_gain,
+                    music_gain,
+                    options,
+                    ceiling,
+                    sink,
+                    # A second encoding does not move the bar backwards.
+                    encode_progress if attempt == 0 else (lambda done: None),
+                )
+                if wav:
+                    break
+                # The codec overshoots the limiter by an amount no margin bounds
+                # for every input: check the decoded file, and if it peaks over
+                # the limit, encode again with the limiter that much lower.
+                file.seek(0)
+                peak = _decoded_true_peak(file.read(), plan, ceiling)
+                if peak <= target or attempt == _PEAK_ATTEMPTS - 1:
+                    break
+                ceiling *= target / peak * _PEAK_MARGIN
+                file.seek(0)
+                file.truncate()
     except OSError as err:
         raise AudioError(f"cannot write {out}: {err.strerror or err}") from err
     report(total, total)
@@ -167,6 +190,14 @@ def export_program(
     except OSError as err:
         raise AudioError(f"cannot write {playlist}: {err.strerror or err}") from err
     return [*written, playlist]
+
+
+def _decoded_true_peak(data: bytes, plan: Plan, ceiling: float) -> float:
+    """The true peak (linear) of the MP3 in `data` once decoded."""
+    meter = TruePeakMeter(plan.channels, ceiling / 2.0)
+    for block in decoded_blocks(data, plan.channels, plan.rate):
+        meter.feed(block)
+    return meter.peak
 
 
 def _no_progress(done: float, total: float) -> None:

@@ -14,8 +14,9 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from .limiter import Limiter, limiter_ceiling
-from .mix import ClipBank, Plan, music_bed, music_envelope, voice_blocks
+from ..audio import to_int16
+from .limiter import Limiter
+from .mix import Plan, music_bed, music_envelope, voice_blocks
 from .options import ExportOptions
 
 
@@ -29,16 +30,16 @@ class Sink(Protocol):
 
 def _mixed(
     plan: Plan,
-    bank: ClipBank,
     voice_gain: float,
     music_gain: float,
     options: ExportOptions,
+    ceiling: float,
     progress: Callable[[float], None],
 ) -> Iterator[npt.NDArray[np.float32]]:
-    """The final mix, limited, block by block: shape (n, channels)."""
-    limiter = Limiter(limiter_ceiling(options, plan), plan.rate, plan.channels)
+    """The final mix, limited to `ceiling`, block by block: shape (n, channels)."""
+    limiter = Limiter(ceiling, plan.rate, plan.channels)
     with music_bed(plan) as bed:
-        for b0, voice in zip(plan.block_starts, voice_blocks(plan, bank), strict=True):
+        for b0, voice in zip(plan.block_starts, voice_blocks(plan), strict=True):
             mixed = (voice * np.float32(voice_gain))[:, None]
             if bed is not None:
                 envelope = music_envelope(plan, options, b0, len(voice)) * np.float32(music_gain)
@@ -54,15 +55,14 @@ def _mixed(
 
 def encode(
     plan: Plan,
-    bank: ClipBank,
     voice_gain: float,
     music_gain: float,
     options: ExportOptions,
+    ceiling: float,
     sink: Sink,
     progress: Callable[[float], None],
 ) -> None:
-    """Mix, limit and write the whole timeline."""
-    scale = np.float32(32767.0 * sink.input_gain)
-    for block in _mixed(plan, bank, voice_gain, music_gain, options, progress):
-        sink.write(np.round(np.clip(block * scale, -32767.0, 32767.0)).astype("<i2"))
+    """Mix, limit to `ceiling` and write the whole timeline."""
+    for block in _mixed(plan, voice_gain, music_gain, options, ceiling, progress):
+        sink.write(to_int16(block, sink.input_gain))
     sink.close()

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .limiter import limited_alone, limiter_ceiling
-from .mix import ClipBank, Plan, music_bed, music_envelope
+from .mix import Plan, music_bed, music_envelope
 from .options import ExportOptions
 
 _MAX_GAIN_DB = 40.0  # a nearly silent script is not amplified into noise
@@ -105,9 +105,7 @@ def _gated_loudness(energies: npt.NDArray[np.float64]) -> float:
     return float(-0.691 + 10.0 * np.log10(gated.mean()))
 
 
-def _voice_energy(
-    plan: Plan, bank: ClipBank, gain: float, ceiling: float | None
-) -> npt.NDArray[np.float64]:
+def _voice_energy(plan: Plan, gain: float, ceiling: float | None) -> npt.NDArray[np.float64]:
     """K-weighted mean square of the speech and sounds per 100 ms sub-block.
 
     Measured per distinct clip rather than along the timeline: each clip is
@@ -119,8 +117,8 @@ def _voice_energy(
     energy = np.zeros(plan.sub_blocks)
     sub = plan.sub_block
     hop = plan.rate // 1000  # cumulative energy is kept every millisecond
-    for key, starts in plan.starts_by_key.items():
-        samples = bank.get(key) * np.float32(gain)
+    for key, starts in plan.timeline.starts_by_key.items():
+        samples = plan.timeline.clip(key) * np.float32(gain)
         if ceiling is not None:
             samples = limited_alone(samples, ceiling, plan.rate)
         weighted = _k_filtered(samples, plan.rate)
@@ -138,6 +136,44 @@ def _voice_energy(
     return out
 
 
+class _LoopEnergy:
+    """The bed's K-weighted energy over its second loop, cumulative at `hop` resolution.
+
+    The bed loops, and from its second loop on the filter runs in the same
+    state as one loop earlier, so every later loop has the second's energy:
+    measuring two loops is enough for any session length.
+    """
+
+    def __init__(self, start: int, period: int, hop: int) -> None:
+        self.start = start  # timeline sample where the second loop begins
+        self.period = period
+        self._hop = hop
+        self._chunks: list[npt.NDArray[np.float64]] = []
+        self._rest = np.zeros(0)
+
+    def add(self, energy: npt.NDArray[np.float64]) -> None:
+        """Energies of the loop's next samples, in order."""
+        energy = np.concatenate([self._rest, energy])
+        whole = len(energy) // self._hop * self._hop
+        self._chunks.append(energy[:whole].reshape(-1, self._hop).sum(axis=1))
+        self._rest = energy[whole:]
+
+    def between(
+        self, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float64]:
+        """Energy of timeline samples [a, b) for each pair, all at or after `start`."""
+        chunks = np.concatenate([*self._chunks, [self._rest.sum()]])
+        points = np.concatenate([[0.0], np.cumsum(chunks)])
+        positions = np.minimum(np.arange(len(points)) * self._hop, self.period)
+
+        def cumulative(t: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+            loops, into = np.divmod(t - self.start, self.period)
+            out: npt.NDArray[np.float64] = loops * points[-1] + np.interp(into, positions, points)
+            return out
+
+        return cumulative(b) - cumulative(a)
+
+
 def _music_energy(
     plan: Plan, options: ExportOptions, progress: Callable[[float], None]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -147,6 +183,8 @@ def _music_energy(
     ducking = np.zeros(plan.sub_blocks)
     sub = plan.sub_block
     ringing = np.zeros((_K_TAPS - 1, 2), dtype=np.float32)
+    loop: _LoopEnergy | None = None
+    measured_to = plan.total  # the first sample from which the loop's energy is reused
     with music_bed(plan) as bed:
         assert bed is not None
         for b0 in plan.block_starts:
@@ -154,19 +192,39 @@ def _music_energy(
             weighted = _k_filtered(bed.read(n), plan.rate)
             weighted[: _K_TAPS - 1] += ringing
             ringing = weighted[n:]
-            padded = np.zeros((-(-n // sub) * sub, 2))
-            padded[:n] = np.square(weighted[:n])
+            energy = np.square(weighted[:n], dtype=np.float64).sum(axis=1)
+            if loop is None and bed.period is not None and bed.period < plan.total:
+                loop = _LoopEnergy(bed.period, bed.period, plan.rate // 1000)
+            if loop is not None:
+                lo, hi = max(b0, loop.start), min(b0 + n, loop.start + loop.period)
+                if hi > lo:
+                    loop.add(energy[lo - b0 : hi - b0])
+            padded = np.zeros(-(-n // sub) * sub)
+            padded[:n] = energy
             first = b0 // sub
-            music[first : first + len(padded) // sub] = padded.reshape(-1, sub, 2).sum(2).mean(1)
-            envelope = np.zeros(len(padded))
-            envelope[:n] = np.square(music_envelope(plan, options, b0, n))
-            ducking[first : first + len(padded) // sub] = envelope.reshape(-1, sub).mean(1)
+            music[first : first + len(padded) // sub] = padded.reshape(-1, sub).mean(1)
             progress((b0 + n) / plan.rate)
+            if loop is not None and b0 + n >= loop.start + loop.period:
+                # Whole sub-blocks from here on come from the measured loop.
+                measured_to = -(-(b0 + n) // sub) * sub
+                break
+    if measured_to < plan.total:
+        assert loop is not None
+        a = np.arange(measured_to, plan.total, sub, dtype=np.int64)
+        b = np.minimum(a + sub, plan.total)
+        music[measured_to // sub :] = loop.between(a, b) / sub
+    for b0 in plan.block_starts:
+        n = min(plan.block, plan.total - b0)
+        envelope = np.zeros(-(-n // sub) * sub)
+        envelope[:n] = np.square(music_envelope(plan, options, b0, n))
+        first = b0 // sub
+        ducking[first : first + len(envelope) // sub] = envelope.reshape(-1, sub).mean(1)
+    progress(plan.total / plan.rate)
     return music, ducking
 
 
 def measure_gains(
-    plan: Plan, bank: ClipBank, options: ExportOptions, progress: Callable[[float], None]
+    plan: Plan, options: ExportOptions, progress: Callable[[float], None]
 ) -> tuple[float, float]:
     """The gains for the voice (speech and sounds) and for the music bed.
 
@@ -179,7 +237,7 @@ def measure_gains(
     music, ducking = (
         _music_energy(plan, options, progress) if plan.music is not None else (None, None)
     )
-    voice = _voice_energy(plan, bank, 1.0, None)
+    voice = _voice_energy(plan, 1.0, None)
     ratio = 0.0
     if music is not None and ducking is not None:
         music_loudness = _gated_loudness(music)
@@ -196,7 +254,7 @@ def measure_gains(
     def miss(gain_db: float) -> float:
         """How far the limited mix at `gain_db` lands from the target, in LU."""
         gain = 10.0 ** (gain_db / 20.0)
-        mix = _voice_energy(plan, bank, gain, ceiling)
+        mix = _voice_energy(plan, gain, ceiling)
         if music is not None:
             mix = mix + gain**2 * music
         return _gated_loudness(mix) - options.loudness

@@ -1,9 +1,8 @@
 """The plan of what is heard when, and the voice and music streams built from it.
 
-The plan places each cue's clip on the timeline in output samples. The clip
-bank resamples each distinct clip to the output rate once and keeps it while
-memory allows; the voice is then produced one block at a time from the
-placements that overlap that block. The music bed loops the music file as a
+The plan holds the cue clips placed on the timeline (`cuecoach.timeline`,
+shared with live play), the channel count and the music file; the voice is
+produced from it one block at a time. The music bed loops the music file as a
 decoded stream, and its envelope ducks it under every cue and fades it out
 at the end.
 """
@@ -12,42 +11,40 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from ..audio import Clip, Samples, cue_clip, missing_clip, resample
+from ..audio import Clip, Samples, finite_or_refuse, user_file_problem
 from ..cuescript import CueScript
 from ..errors import AudioError
-from ..timecode import to_samples
-from .options import ExportOptions
+from ..timeline import Timeline
+from .options import MIN_MUSIC_SECONDS, MUSIC_KEY, ExportOptions, check_music
 
 _BLOCK_SECONDS = 1  # one block per second keeps numpy calls large and memory tiny
 _SUB_BLOCK = 0.1  # BS.1770 gating blocks are 400 ms with 75 % overlap: 4 x 100 ms
 _CLIP_BUDGET = 48 << 20  # bytes of resampled clips kept between passes (~4.5 min at 44.1 kHz)
 
-Key = tuple[str, str]  # ("speech", text) or ("sound", name)
-
-
-@dataclass(frozen=True)
-class _Placement:
-    start: int  # first output sample
-    length: int  # in output samples
-    key: Key
-
 
 @dataclass(frozen=True)
 class Plan:
-    rate: int
+    timeline: Timeline
     channels: int
-    total: int  # output samples
-    placements: tuple[_Placement, ...]  # sorted by start
-    sources: Mapping[Key, Clip]
     music: Path | None
+    _spans: dict[float, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    @property
+    def rate(self) -> int:
+        return self.timeline.rate
+
+    @property
+    def total(self) -> int:  # output samples
+        return self.timeline.total
 
     @property
     def block(self) -> int:
@@ -65,20 +62,12 @@ class Plan:
     def sub_blocks(self) -> int:
         return -(-self.total // self.sub_block)
 
-    @cached_property
-    def starts(self) -> npt.NDArray[np.int64]:
-        return np.array([p.start for p in self.placements], dtype=np.int64)
-
-    @cached_property
-    def longest(self) -> int:
-        return max((p.length for p in self.placements), default=0)
-
-    @cached_property
-    def starts_by_key(self) -> dict[Key, list[int]]:
-        found: dict[Key, list[int]] = {}
-        for placement in self.placements:
-            found.setdefault(placement.key, []).append(placement.start)
-        return found
+    def spans(self, hold: float) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """`duck_spans` of this plan, worked out once per `hold`."""
+        cache = self._spans
+        if hold not in cache:
+            cache[hold] = duck_spans(self, hold)
+        return cache[hold]
 
 
 def make_plan(
@@ -89,87 +78,32 @@ def make_plan(
 ) -> Plan:
     if script.duration_ms <= 0:
         raise AudioError(f"cannot export {script.title!r}: the script has no duration")
-    rate = options.sample_rate
-    total = to_samples(script.duration_ms, rate)
-    sources: dict[Key, Clip] = {}
-    placements: list[_Placement] = []
-    for cue in script.cues:
-        clip = cue_clip(cue, clips, sounds)
-        if clip is None:
-            raise missing_clip(cue)
-        key: Key = (cue.kind.value, cue.text or cue.sound or "")
-        sources[key] = clip
-        length = round(len(clip.samples) * rate / clip.sample_rate)
-        start = to_samples(cue.at_ms, rate)
-        if length and start < total:
-            placements.append(_Placement(start, length, key))
-    placements.sort(key=lambda p: p.start)
-    return Plan(
-        rate=rate,
-        channels=2 if options.music is not None else 1,
-        total=total,
-        placements=tuple(placements),
-        sources=sources,
-        music=options.music,
-    )
+    timeline = Timeline(script, clips, sounds, options.sample_rate, budget=_CLIP_BUDGET)
+    return Plan(timeline, 2 if options.music is not None else 1, options.music)
 
 
-class ClipBank:
-    """Each distinct clip at the output rate, resampled on first use.
-
-    Clips are kept for the later passes while they fit in `_CLIP_BUDGET`
-    bytes; beyond that they are resampled again when needed, so a session
-    with hours of distinct phrases still renders in bounded memory.
-    """
-
-    def __init__(self, plan: Plan) -> None:
-        self._plan = plan
-        self._kept: dict[Key, Samples] = {}
-        self._kept_bytes = 0
-
-    def get(self, key: Key) -> Samples:
-        """The clip for `key` at the output rate."""
-        kept = self._kept.get(key)
-        if kept is not None:
-            return kept
-        samples = resample(self._plan.sources[key], self._plan.rate).samples
-        if self._kept_bytes + samples.nbytes <= _CLIP_BUDGET:
-            self._kept[key] = samples
-            self._kept_bytes += samples.nbytes
-        return samples
-
-
-def voice_blocks(plan: Plan, bank: ClipBank) -> Iterator[Samples]:
-    """The speech and sounds, mono at the output rate, one block at a time.
-
-    A clip is held from its first use in the pass to its last, so clips the
-    bank cannot keep are resampled at most once per pass.
-    """
-    last_use = {p.key: i for i, p in enumerate(plan.placements)}
-    held: dict[Key, Samples] = {}
-    active: list[tuple[int, _Placement, Samples]] = []
-    upcoming = 0
+def voice_blocks(plan: Plan) -> Iterator[Samples]:
+    """The speech and sounds, mono at the output rate, one block at a time."""
     for b0 in plan.block_starts:
-        b1 = min(b0 + plan.block, plan.total)
-        out = np.zeros(b1 - b0, dtype=np.float32)
-        while upcoming < len(plan.placements) and plan.placements[upcoming].start < b1:
-            placement = plan.placements[upcoming]
-            if placement.key not in held:
-                held[placement.key] = bank.get(placement.key)
-            active.append((upcoming, placement, held[placement.key]))
-            upcoming += 1
-        still_active = []
-        for index, placement, samples in active:
-            lo = max(b0, placement.start)
-            hi = min(b1, placement.start + len(samples))
-            if hi > lo:
-                out[lo - b0 : hi - b0] += samples[lo - placement.start : hi - placement.start]
-            if placement.start + len(samples) > b1:
-                still_active.append((index, placement, samples))
-            elif last_use[placement.key] == index:
-                del held[placement.key]
-        active = still_active
-        yield out
+        yield plan.timeline.block(b0, min(plan.block, plan.total - b0))
+
+
+def duck_spans(plan: Plan, hold: float) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Starts and ends (output samples) of the stretches the bed stays ducked for:
+    every clip, with gaps shorter than `hold` seconds bridged, so the bed does not
+    swell back up between "3", "2" and "1"."""
+    bridge = round(hold * plan.rate)
+    starts: list[int] = []
+    ends: list[int] = []
+    for placement in plan.timeline.placements:
+        if not placement.length:
+            continue
+        if ends and placement.onset - ends[-1] < bridge:
+            ends[-1] = max(ends[-1], placement.end)
+        else:
+            starts.append(placement.onset)
+            ends.append(placement.end)
+    return np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
 
 
 def music_envelope(plan: Plan, options: ExportOptions, b0: int, n: int) -> Samples:
@@ -177,23 +111,28 @@ def music_envelope(plan: Plan, options: ExportOptions, b0: int, n: int) -> Sampl
 
     Ducking looks ahead (this is offline), so the bed is already down when a
     cue starts: it ramps down over the attack before the cue and back up
-    over the release after it, linearly in dB.
+    over the release after it, linearly in dB, and stays down across short
+    gaps (see `duck_spans`).
     """
     rate = plan.rate
     attack = max(1, round(options.duck_attack * rate))
     release = max(1, round(options.duck_release * rate))
+    starts, ends = plan.spans(options.duck_hold)
     t = np.arange(b0, b0 + n, dtype=np.float64)
-    depth = np.zeros(n)
-    first = int(np.searchsorted(plan.starts, b0 - release - plan.longest))
-    last = int(np.searchsorted(plan.starts, b0 + n + attack))
-    for placement in plan.placements[first:last]:
-        end = placement.start + placement.length
-        rise = (t - (placement.start - attack)) / attack
-        fall = ((end + release) - t) / release
-        depth = np.maximum(depth, np.clip(np.minimum(rise, fall), 0.0, 1.0))
-    gain = 10.0 ** (options.duck * depth / 20.0)
+    gain = np.ones(n)
+    # Spans are disjoint and sorted, so those near the block are a contiguous run.
+    first = int(np.searchsorted(ends, b0 - release, side="right"))
+    last = int(np.searchsorted(starts, b0 + n + attack))
+    if last > first:  # most blocks of a session have no cue near them
+        depth = np.zeros(n)
+        for start, end in zip(starts[first:last], ends[first:last], strict=True):
+            rise = (t - (start - attack)) / attack
+            fall = ((end + release) - t) / release
+            depth = np.maximum(depth, np.clip(np.minimum(rise, fall), 0.0, 1.0))
+        gain = 10.0 ** (options.duck * depth / 20.0)
     fade = max(1, round(options.music_fade * rate))
-    gain *= np.clip((plan.total - t) / fade, 0.0, 1.0)
+    if b0 + n > plan.total - fade:
+        gain *= np.clip((plan.total - t) / fade, 0.0, 1.0)
     return gain.astype(np.float32)
 
 
@@ -204,9 +143,9 @@ class _MusicBed:
         self._path = path
         self._rate = rate
         self._buffer = np.zeros((0, 2), dtype=np.float32)
-        self._empty_loop = True
-        if not path.is_file():
-            raise AudioError(f"{path}: music file not found")
+        check_music(path)  # again: the file may have changed since the options were made
+        self._loop_frames = 0
+        self.period: int | None = None  # frames in one loop, once the first has been read
         self._stream = self._open()
 
     def _open(self) -> Any:
@@ -220,8 +159,8 @@ class _MusicBed:
                 sample_rate=self._rate,
                 frames_to_read=self._rate,
             )
-        except miniaudio.MiniaudioError as err:
-            raise AudioError(f"{self._path}: cannot decode the music file ({err})") from err
+        except miniaudio.MiniaudioError:
+            raise user_file_problem(self._path, MUSIC_KEY, "cannot be decoded") from None
 
     def read(self, n: int) -> npt.NDArray[np.float32]:
         """The next `n` stereo frames, shape (n, 2)."""
@@ -233,18 +172,22 @@ class _MusicBed:
             try:
                 chunk = next(self._stream)
             except StopIteration:
-                if self._empty_loop:
-                    raise AudioError(f"{self._path}: the music file holds no audio") from None
+                if self._loop_frames < MIN_MUSIC_SECONDS * self._rate:
+                    raise user_file_problem(
+                        self._path, MUSIC_KEY, "holds less audio than its header says"
+                    ) from None
+                if self.period is None:
+                    self.period = self._loop_frames
                 self._stream = self._open()
-                self._empty_loop = True
+                self._loop_frames = 0
                 continue
-            except miniaudio.MiniaudioError as err:
-                raise AudioError(f"{self._path}: cannot decode the music file ({err})") from err
+            except miniaudio.MiniaudioError:
+                raise user_file_problem(self._path, MUSIC_KEY, "cannot be decoded") from None
             frames = np.frombuffer(chunk, dtype=np.float32).reshape(-1, 2)
-            if len(frames):
-                self._empty_loop = False
-                parts.append(frames)
-                have += len(frames)
+            finite_or_refuse(frames, self._path, MUSIC_KEY)
+            self._loop_frames += len(frames)
+            parts.append(frames)
+            have += len(frames)
         data = np.concatenate(parts)
         self._buffer = data[n:]
         return data[:n]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import IO
 
@@ -88,6 +89,21 @@ class Mp3Sink:
         self._file.seek(self._info_at)
         self._file.write(info)
         self._file.seek(0, os.SEEK_END)
+
+
+def decoded_blocks(data: bytes, channels: int, rate: int) -> Iterator[npt.NDArray[np.float32]]:
+    """The MP3 in `data` decoded, one second at a time, shape (n, channels)."""
+    import miniaudio
+
+    stream = miniaudio.stream_memory(
+        data,
+        output_format=miniaudio.SampleFormat.FLOAT32,
+        nchannels=channels,
+        sample_rate=rate,
+        frames_to_read=rate,
+    )
+    for chunk in stream:
+        yield np.frombuffer(chunk, dtype=np.float32).reshape(-1, channels)
 
 
 class _FrameCounter:

@@ -13,10 +13,11 @@ from .output import (
     PacedOutput,
     SimpleaudioOutput,
     TextOutput,
+    open_device,
     simpleaudio_available,
 )
-from .player import EndReason, PlayResult, play
-from .transport import CueOnset
+from .player import EndReason, PlayResult, play, stopped_message
+from .transport import CueOnset, SetOutcome, SetRecord, start_ms
 
 __all__ = [
     "AudioOutput",
@@ -31,12 +32,17 @@ __all__ = [
     "PacedOutput",
     "PlayResult",
     "RealClock",
+    "SetOutcome",
+    "SetRecord",
     "SimpleaudioOutput",
     "Status",
     "TerminalDisplay",
     "TerminalKeys",
     "TextOutput",
     "VirtualClock",
+    "open_device",
     "play",
     "simpleaudio_available",
+    "start_ms",
+    "stopped_message",
 ]

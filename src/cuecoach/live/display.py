@@ -73,7 +73,7 @@ def stamp(seconds: float) -> str:
 
 
 def describe(segment: Segment) -> str:
-    """A short label: "Push-Ups | set 2/3 | side 1", "Rest", "Get ready | Push-Ups"."""
+    """A short label: "Push-Ups | set 2/3 | side 1 | 12 kg", "Rest", "Get ready | Push-Ups"."""
     parts = [_KIND_LABELS[segment.kind]]
     if segment.kind is SegmentKind.WORK and segment.exercise:
         parts = [shown(segment.exercise)]
@@ -83,6 +83,8 @@ def describe(segment: Segment) -> str:
         parts.append(f"set {segment.set}/{segment.sets}" if segment.sets else f"set {segment.set}")
     if segment.side is not None and segment.kind is SegmentKind.WORK:
         parts.append(f"side {segment.side}")
+    if segment.load and segment.kind is SegmentKind.WORK:
+        parts.append(shown(segment.load))
     return " | ".join(parts)
 
 
@@ -94,24 +96,32 @@ def cue_text(cue: Cue) -> str:
 
 
 def status_line(status: Status, width: int | None = None) -> str:
-    """One line: state, segment, time left, session progress bar, and what is next.
+    """One line: state, segment, time left, session progress bar, and the next set.
 
-    "next" is left out rather than cutting the line when `width` is too small
-    for it; what still does not fit is cut at the end.
+    When `width` is too small, the parts go in this order: what is next, the
+    progress bar, then the end of the segment's label (marked with "…"); the
+    state and the time left stay.
     """
     filled = round(status.progress * _BAR_WIDTH)
     bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
     state = "PAUSED" if status.paused else ">"
     now = describe(status.segment) if status.segment else "-"
-    line = (
-        f"{state} {now}  {clock_text(status.time_left)} left"
-        f"  [{bar}] {stamp(status.position)}/{clock_text(status.duration)}"
+    left = f"{clock_text(status.time_left)} left"
+    progress = f"[{bar}] {stamp(status.position)}/{clock_text(status.duration)}"
+    upcoming = f"next: {describe(status.next_segment)}" if status.next_segment else ""
+    lines = (
+        "  ".join([f"{state} {now}", left, *(e for e in extras if e)])
+        for extras in ((progress, upcoming), (progress,), ())
     )
-    if status.next_segment is not None:
-        with_next = f"{line}  next: {describe(status.next_segment)}"
-        if width is None or len(with_next) <= width:
-            line = with_next
-    return line if width is None else line[:width]
+    if width is None:
+        return next(lines)
+    fitting = next((line for line in lines if len(line) <= width), None)
+    if fitting is not None:
+        return fitting
+    room = width - len(state) - len(left) - 3
+    if room >= 2:
+        return f"{state} {now[: room - 1]}…  {left}"
+    return f"{state} {left}"[:width]
 
 
 class TerminalDisplay:
@@ -159,12 +169,12 @@ class LineDisplay:
     def show(self, status: Status) -> None:
         """A line when the segment changes or the player pauses or resumes.
 
-        A segment entered through its countdown is stamped where the countdown
-        starts, so the log stays in timeline order.
+        A segment is stamped with its start on the timeline (play shows the
+        segment the playhead is in, so that is never later than now).
         """
         if status.segment is not None and status.segment is not self._segment:
             self._segment = status.segment
-            entered = stamp(min(status.position, status.segment.start_ms / 1000))
+            entered = stamp(status.segment.start_ms / 1000)
             length = clock(status.segment.duration_ms, rounding="up")
             self._write(f"{entered}  {describe(status.segment)} ({length})")
         if status.paused != self._paused:

@@ -9,9 +9,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
-import numpy as np
-
-from ..audio import Samples
+from ..audio import Samples, to_int16
 from ..errors import AudioError
 from .clock import Clock
 
@@ -267,9 +265,8 @@ class SimpleaudioOutput(PacedOutput):
         super().__init__(sample_rate, block=sample_rate // 10, sink=self._play_block)
 
     def _play_block(self, frames: Samples) -> None:
-        pcm = (np.clip(frames, -1.0, 1.0) * 32767).astype(np.int16)
         try:
-            self._simpleaudio.play_buffer(pcm.tobytes(), 1, 2, self.sample_rate)
+            self._simpleaudio.play_buffer(to_int16(frames).tobytes(), 1, 2, self.sample_rate)
         except Exception as error:
             raise AudioError(f"simpleaudio could not play: {error}; {NO_DEVICE_HINT}") from error
 
@@ -282,3 +279,13 @@ class SimpleaudioOutput(PacedOutput):
 def simpleaudio_available() -> bool:
     """Whether the optional `simpleaudio` package can be imported."""
     return importlib.util.find_spec("simpleaudio") is not None
+
+
+def open_device() -> AudioOutput:
+    """The default sound device: miniaudio's, else simpleaudio's when it is installed."""
+    try:
+        return MiniaudioOutput()
+    except AudioError:
+        if not simpleaudio_available():
+            raise
+        return SimpleaudioOutput()

@@ -10,10 +10,18 @@ from enum import StrEnum
 from ..audio import Clip
 from ..cuescript import CueScript
 from .clock import Clock, RealClock
-from .display import Display, LineDisplay, Status, TerminalDisplay
+from .display import (
+    Display,
+    LineDisplay,
+    Status,
+    TerminalDisplay,
+    clock_text,
+    describe,
+    stamp,
+)
 from .keys import KeySource, NoKeys, TerminalKeys
 from .output import AudioOutput
-from .transport import CueOnset, Transport, prepare_events
+from .transport import CueOnset, SetRecord, Transport, prepare_timeline
 
 # How often keys are read and the display refreshed: short enough that a key
 # feels immediate, long enough to cost nothing.
@@ -36,6 +44,9 @@ class PlayResult:
     position: float  # seconds of the timeline reached
     sample_rate: int
     onsets: tuple[CueOnset, ...]  # every cue that started, in order (repeats after p)
+    sets: tuple[SetRecord, ...] = ()  # every set reached, in timeline order
+    paused_ms: int = 0  # wall-clock time spent paused, in all
+    resume_ms: int = 0  # where `--from` picks up what was under way (0 when finished)
 
     @property
     def completed(self) -> bool:
@@ -52,20 +63,24 @@ def play(
     clock: Clock | None = None,
     keys: KeySource | None = None,
     display: Display | None = None,
+    start_ms: int = 0,
 ) -> PlayResult:
     """Play `script` live through `output` until it ends, `q`, or Ctrl-C.
 
     `clips` maps each speech cue's text to its clip, `sounds` each sound
     name to its clip; all are resampled to the output's rate before the first
-    frame. Keys (space pause/resume, n next, p previous/restart, q quit) are
-    read from the terminal when stdin is one, else the session plays
-    hands-free. The display is a status line redrawn in place on a terminal,
-    plain lines otherwise. Ctrl-C stops cleanly, restoring the terminal, and
+    frame. Keys (space pause/resume, n next, p previous/restart, Enter done
+    with this set, q quit) are read from the terminal when stdin is one, else
+    the session plays hands-free. Play starts `start_ms` into the timeline.
+    The display is a status line redrawn in place on a terminal, plain lines
+    otherwise. Ctrl-C stops cleanly, restoring the terminal, and
     returns with `EndReason.INTERRUPTED`. The output is stopped on return.
     """
     clock = clock or RealClock()
-    events = prepare_events(script, clips, sounds, output.sample_rate, require_audio=output.audible)
-    transport = Transport(script, events, output.sample_rate, clock)
+    timeline = prepare_timeline(
+        script, clips, sounds, output.sample_rate, require_audio=output.audible
+    )
+    transport = Transport(script, timeline, clock, start_ms)
     if display is None:
         display = TerminalDisplay() if sys.stdout.isatty() else LineDisplay()
     own_keys = keys is None
@@ -84,7 +99,27 @@ def play(
         if own_keys:
             keys.close()
         display.close()
-    return PlayResult(reason, transport.position().seconds, output.sample_rate, transport.onsets)
+    return PlayResult(
+        reason,
+        transport.position().seconds,
+        output.sample_rate,
+        transport.onsets,
+        transport.sets(),
+        round(transport.paused_seconds * 1000),
+        transport.resume_ms(),
+    )
+
+
+def stopped_message(result: PlayResult, script: CueScript, resume_command: str) -> str:
+    """What `play` says on quitting: where it stopped, and how to pick up from there."""
+    at_ms = round(result.position * 1000)
+    segment = next((s for s in script.segments if s.start_ms <= at_ms < s.end_ms), None)
+    label = f" ({describe(segment)})" if segment is not None else ""
+    resume = clock_text(float(result.resume_ms // 1000))
+    return (
+        f"Stopped at {stamp(result.position)}{label}. "
+        f"To carry on from there: {resume_command} --from {resume}"
+    )
 
 
 def _run(
@@ -123,6 +158,8 @@ def _act(transport: Transport, key: str) -> bool:
         transport.next_segment()
     elif command == "p":
         transport.previous_segment()
+    elif command in ("\n", "\r"):
+        transport.done()
     # Ctrl-C arrives as a character on Windows consoles, as a signal elsewhere.
     return command in ("q", "\x03")
 
@@ -133,6 +170,6 @@ def _status(transport: Transport) -> Status:
         position=position.seconds,
         duration=transport.end_sample / transport.sample_rate,
         segment=transport.segment(position.segment_index),
-        next_segment=transport.segment(position.segment_index + 1),
+        next_segment=transport.next_set(position.segment_index),
         paused=position.paused,
     )

@@ -12,17 +12,21 @@ display run on the main thread, so every piece of state sits behind one lock.
 
 from __future__ import annotations
 
+import re
 import threading
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
-from ..audio import Clip, Samples, cue_clip, missing_clip, resample
-from ..cuescript import Cue, CueKind, CueScript, Segment
+from ..audio import Clip, Samples
+from ..cuescript import Cue, CueKind, CueScript, Segment, SegmentKind
+from ..errors import InputError, Problem
 from ..timecode import to_samples
+from ..timeline import Timeline
 from .clock import Clock
 
 # Pause and resume ramp the level over this long so that stopping or
@@ -30,9 +34,10 @@ from .clock import Clock
 FADE_SECONDS = 0.005
 # "p" restarts the current segment when this far into it, else goes back one.
 RESTART_THRESHOLD_SECONDS = 2.0
-# Cues of this role count into the segment after them; jumping to a segment
-# starts at its countdown so that "n" still gives "3, 2, 1" before the work.
-COUNTDOWN_ROLE = "countdown"
+# Cues of these roles just before a segment announce it: jumping to the segment
+# starts at the first of them, so "n" still gives "Set 2 of 3, 12 reps" and
+# "3, 2, 1" before the work.
+ENTRY_ROLES = frozenset({"countdown", "set", "switch"})
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,7 @@ class CueOnset:
     """When a cue's first sample went out.
 
     `timeline_sample` is where the cue sits on the script's timeline
-    (`to_samples(cue.at_ms, sample_rate)`); `frame` is the index of the output frame
+    (the cue's time at the output rate); `frame` is the index of the output frame
     that carried it, which differs after pauses and jumps. `handed_at` is the
     clock time of the pull that carried it plus the sample's offset in that
     buffer: the moment the device is due to play it, less the device latency.
@@ -53,61 +58,69 @@ class CueOnset:
     handed_at: float
 
 
-@dataclass(frozen=True, eq=False)
-class Placement:
-    """A cue's clip at its sample position on the timeline (empty for a silent marker)."""
-
-    onset: int
-    samples: Samples
-    cue_index: int
-    cue: Cue
-
-
-def prepare_events(
+def prepare_timeline(
     script: CueScript,
     clips: Mapping[str, Clip],
     sounds: Mapping[str, Clip],
     sample_rate: int,
     *,
     require_audio: bool = True,
-) -> list[Placement]:
-    """Place every cue's clip, resampled to `sample_rate`, at its sample position.
+) -> Timeline:
+    """Every cue's clip placed on the timeline and resampled to `sample_rate` now.
 
     Done once before playing so the audio thread only adds arrays. A cue
     without a clip is an `AudioError` when `require_audio`, else it becomes a
     silent marker that is still reported when its time comes.
     """
-    converted: dict[int, Samples] = {}
-    events: list[Placement] = []
-    for index, cue in enumerate(script.cues):
-        clip = cue_clip(cue, clips, sounds)
-        if clip is None:
-            if require_audio:
-                raise missing_clip(cue)
-            samples: Samples = np.zeros(0, dtype=np.float32)
-        else:
-            cached = converted.get(id(clip))
-            if cached is None:
-                cached = resample(clip, sample_rate).samples
-                converted[id(clip)] = cached
-            samples = cached
-        events.append(Placement(to_samples(cue.at_ms, sample_rate), samples, index, cue))
-    events.sort(key=lambda e: (e.onset, e.cue_index))
-    return events
+    timeline = Timeline(script, clips, sounds, sample_rate, require_audio=require_audio)
+    timeline.prepare_all()
+    return timeline
 
 
 def segment_entries(script: CueScript) -> list[int]:
-    """Where playing each segment starts (ms): its start, or the countdown just before it."""
+    """Where playing each segment starts (ms): its start, or the announcement just before it."""
     entries: list[int] = []
     for index, segment in enumerate(script.segments):
-        floor = script.segments[index - 1].start_ms if index else segment.start_ms
-        entry = segment.start_ms
-        for cue in reversed([c for c in script.cues if floor <= c.at_ms < segment.start_ms]):
-            if cue.role != COUNTDOWN_ROLE:
+        start = segment.start_ms
+        floor = script.segments[index - 1].start_ms if index else start
+        entry = start
+        for cue in reversed([c for c in script.cues if floor <= c.at_ms < start]):
+            if cue.role not in ENTRY_ROLES:
                 break
             entry = cue.at_ms
         entries.append(entry)
     return entries
+
+
+_CLOCK = re.compile(r"(?:(\d{1,3}):)?(\d{1,4}):([0-5]\d)")
+
+
+def start_ms(script: CueScript, value: str) -> int:
+    """Where `play --from VALUE` starts (ms): a time (M:SS or H:MM:SS), or an exercise.
+
+    An exercise starts where it is first announced (its lead-in or the
+    transition to it); the name matches regardless of case. Anything else is
+    an InputError listing the exercises.
+    """
+    where = "(command line)"
+    clock = _CLOCK.fullmatch(value.strip())
+    if clock:
+        hours, minutes, seconds = (int(part or 0) for part in clock.groups())
+        ms = ((hours * 60 + minutes) * 60 + seconds) * 1000
+        if ms >= script.duration_ms:
+            raise InputError(
+                [Problem(where, None, "--from", f"{value} is past the end of the session")]
+            )
+        return ms
+    wanted = " ".join(value.split()).casefold()
+    for segment in script.segments:
+        if segment.exercise is not None and segment.exercise.casefold() == wanted:
+            return segment.start_ms
+    names = list(dict.fromkeys(s.exercise for s in script.segments if s.exercise))
+    message = f"no exercise {value!r} in the session and not a time (M:SS)"
+    if names:
+        message += "; exercises: " + ", ".join(names)
+    raise InputError([Problem(where, None, "--from", message)])
 
 
 @dataclass(frozen=True)
@@ -115,26 +128,68 @@ class Position:
     """A snapshot of the playhead for the display."""
 
     seconds: float
-    segment_index: int
+    segment_index: int  # the segment the playhead is in on the timeline
     paused: bool
+
+
+class SetOutcome(StrEnum):
+    """How a set (a work segment) that was reached ended."""
+
+    DONE = "done"  # played to its end, or an as-many-as-you-can set the user ended
+    ENDED_EARLY = "ended_early"  # Enter before the end of a set of reps or time
+    SKIPPED = "skipped"  # n
+    STOPPED = "stopped"  # in progress when the session was quit or interrupted
+
+
+@dataclass(frozen=True)
+class SetRecord:
+    """One set as it was played (for a training log).
+
+    `worked_ms` is timeline time spent in the set (pauses excluded), `paused_ms`
+    wall-clock time paused while in it. A set restarted with p is recorded once,
+    as its last run went.
+    """
+
+    segment_index: int
+    exercise: str | None
+    set: int | None
+    sets: int | None
+    side: int | None
+    amrap: bool
+    outcome: SetOutcome
+    worked_ms: int
+    paused_ms: int
+
+
+@dataclass
+class _SetRun:
+    entered_at: int  # timeline sample
+    paused: float = 0.0  # seconds
+    outcome: SetOutcome | None = None
+    left_at: int | None = None
+
+
+def is_amrap(segment: Segment) -> bool:
+    """Whether `segment` is a set that ends when the user says so (or at its cap)."""
+    return segment.amrap
 
 
 class Transport:
     """The playhead over a prepared timeline, pulled by the output, steered by keys."""
 
     def __init__(
-        self, script: CueScript, events: list[Placement], sample_rate: int, clock: Clock
+        self, script: CueScript, timeline: Timeline, clock: Clock, start_ms: int = 0
     ) -> None:
+        sample_rate = timeline.rate
         self.sample_rate = sample_rate
         self._script = script
-        self._events = events
-        self._onsets = [e.onset for e in events]
-        self._longest = max((len(e.samples) for e in events), default=0)
+        self._timeline = timeline
         self._clock = clock
         self._starts = [to_samples(s.start_ms, sample_rate) for s in script.segments]
-        self._entries = [to_samples(t, sample_rate) for t in segment_entries(script)]
-        last_clip_end = max((e.onset + len(e.samples) for e in events), default=0)
-        self.end_sample = max(to_samples(script.duration_ms, sample_rate), last_clip_end)
+        self._ends = [to_samples(s.end_ms, sample_rate) for s in script.segments]
+        self._entries = [to_samples(ms, sample_rate) for ms in segment_entries(script)]
+        last_clip_end = max((p.end for p in timeline.placements), default=0)
+        self.end_sample = max(timeline.total, last_clip_end)
         self._fade = max(1, round(FADE_SECONDS * sample_rate))
 
         self._lock = threading.Lock()
@@ -149,6 +204,12 @@ class Transport:
         self._finished = False
         self._history: list[CueOnset] = []
         self._fresh: deque[CueOnset] = deque()
+        self._runs: dict[int, _SetRun] = {}  # work segment index -> its last run
+        self._paused_at = 0.0
+        self.paused_seconds = 0.0
+        start = to_samples(start_ms, sample_rate)
+        self._playhead = self._floor = start
+        self._finished = start >= self.end_sample
 
     # -- the output side -------------------------------------------------
 
@@ -182,31 +243,20 @@ class Transport:
     def _mix(self, frames: int, first_frame: int, pulled_at: float) -> Samples:
         """Mix timeline [playhead, playhead + frames) and advance the playhead."""
         start = self._playhead
-        stop = start + frames
         buffer = np.zeros(frames, dtype=np.float32)
-        low = bisect_left(self._onsets, max(self._floor, start - self._longest))
-        high = bisect_left(self._onsets, stop)
-        for event in self._events[low:high]:
-            if event.onset < self._floor:
-                continue
-            if event.onset >= start:
-                offset = event.onset - start
-                onset = CueOnset(
-                    event.cue_index,
-                    event.cue,
-                    event.onset,
-                    first_frame + offset,
-                    pulled_at + offset / self.sample_rate,
-                )
-                self._history.append(onset)
-                self._fresh.append(onset)
-            begin = max(start, event.onset)
-            end = min(stop, event.onset + len(event.samples))
-            if end > begin:
-                buffer[begin - start : end - start] += event.samples[
-                    begin - event.onset : end - event.onset
-                ]
-        self._playhead = stop
+        for placement in self._timeline.mix(buffer, start, self._floor):
+            offset = placement.onset - start
+            onset = CueOnset(
+                placement.cue_index,
+                placement.cue,
+                placement.onset,
+                first_frame + offset,
+                pulled_at + offset / self.sample_rate,
+            )
+            self._history.append(onset)
+            self._fresh.append(onset)
+        self._playhead = start + frames
+        self._track(start, self._playhead)
         np.clip(buffer, -1.0, 1.0, out=buffer)
         return buffer
 
@@ -223,15 +273,26 @@ class Transport:
             if not self._paused:
                 self._paused = True
                 self._fade_out_left = self._fade
+                self._paused_at = self._clock.now()
                 return True
             self._paused = False
+            paused = self._clock.now() - self._paused_at
+            self.paused_seconds += paused
+            run = self._run_at(self._playhead)
+            if run is not None:
+                run.paused += paused
             self._fade_out_left = 0
             self._seek(self._speech_start_around(self._playhead))
             return False
 
     def next_segment(self) -> None:
-        """Jump to the next segment (past the last one: the end of the session)."""
+        """Jump to the next segment (past the last one: the end of the session).
+
+        In a set, that skips the rest of it; an as-many-as-you-can set counts
+        as done, as with Enter.
+        """
         with self._lock:
+            self._leave_set(SetOutcome.SKIPPED)
             current = self._current_index()
             if current + 1 < len(self._entries):
                 self._enter(current + 1)
@@ -250,10 +311,55 @@ class Transport:
             else:
                 self._enter(current - 1)
 
+    def done(self) -> None:
+        """The user has finished the set now (Enter): the rest of the timeline moves up.
+
+        Only in a set; anywhere else it does nothing.
+        """
+        with self._lock:
+            index = self._timeline_index()
+            if index in self._runs and self._runs[index].outcome is None:
+                self._leave_set(SetOutcome.ENDED_EARLY)
+                self._seek(self._ends[index])
+
     def stop(self) -> None:
         """Silence from the next pull on; nothing else will be mixed."""
         with self._lock:
             self._stopped = True
+            for run in self._runs.values():
+                if run.outcome is None:
+                    run.outcome = SetOutcome.STOPPED
+                    run.left_at = self._playhead
+
+    def sets(self) -> tuple[SetRecord, ...]:
+        """Every set reached so far, in timeline order."""
+        with self._lock:
+            records = []
+            for index in sorted(self._runs):
+                run = self._runs[index]
+                segment = self._script.segments[index]
+                left = self._playhead if run.left_at is None else run.left_at
+                records.append(
+                    SetRecord(
+                        index,
+                        segment.exercise,
+                        segment.set,
+                        segment.sets,
+                        segment.side,
+                        is_amrap(segment),
+                        run.outcome or SetOutcome.STOPPED,
+                        round(max(0, left - run.entered_at) * 1000 / self.sample_rate),
+                        round(run.paused * 1000),
+                    )
+                )
+            return tuple(records)
+
+    def resume_ms(self) -> int:
+        """Where to start again to redo what was under way: the current segment's entry."""
+        with self._lock:
+            if not self._entries or self._finished:
+                return 0
+            return round(self._entries[self._current_index()] * 1000 / self.sample_rate)
 
     @property
     def finished(self) -> bool:
@@ -264,7 +370,7 @@ class Transport:
     def position(self) -> Position:
         """Where the playhead is now."""
         with self._lock:
-            return Position(self._playhead / self.sample_rate, self._current_index(), self._paused)
+            return Position(self._playhead / self.sample_rate, self._timeline_index(), self._paused)
 
     def take_onsets(self) -> list[CueOnset]:
         """Cue onsets since the last call (for the display)."""
@@ -284,6 +390,15 @@ class Transport:
         segments = self._script.segments
         return segments[index] if 0 <= index < len(segments) else None
 
+    def next_set(self, index: int) -> Segment | None:
+        """What comes after segment `index` for the user: the next set, else the next segment.
+
+        Rests and transitions are not "next": the exercise after them is.
+        """
+        following = self._script.segments[index + 1 :]
+        work = next((s for s in following if s.kind is SegmentKind.WORK), None)
+        return work or (following[0] if following else None)
+
     # -- helpers, called with the lock held ------------------------------
 
     def _current_index(self) -> int:
@@ -295,6 +410,41 @@ class Transport:
             self._entered = None
         return max(0, bisect_right(self._starts, self._playhead) - 1)
 
+    def _timeline_index(self) -> int:
+        return max(0, bisect_right(self._starts, self._playhead) - 1)
+
+    def _run_at(self, sample: int) -> _SetRun | None:
+        """The run of the set in progress at `sample`, if any."""
+        if not self._starts:
+            return None
+        run = self._runs.get(max(0, bisect_right(self._starts, sample) - 1))
+        return run if run is not None and run.outcome is None else None
+
+    def _track(self, old: int, new: int) -> None:
+        """Note the sets entered or finished by playing timeline samples [old, new)."""
+        first = max(0, bisect_right(self._starts, old) - 1)
+        for index in range(first, bisect_left(self._starts, new)):
+            if self._script.segments[index].kind is not SegmentKind.WORK:
+                continue
+            start, end = self._starts[index], self._ends[index]
+            # Entered at its start, or part-way (--from) when not run before.
+            if old <= start < new or (start < old < end and index not in self._runs):
+                self._runs[index] = _SetRun(max(start, old))
+            run = self._runs.get(index)
+            if run is not None and run.outcome is None and old < end <= new:
+                run.outcome = SetOutcome.DONE
+                run.left_at = end
+
+    def _leave_set(self, outcome: SetOutcome) -> None:
+        """End the set the playhead is in (if any) with `outcome`."""
+        index = self._timeline_index()
+        run = self._runs.get(index)
+        if run is None or run.outcome is not None:
+            return
+        amrap = is_amrap(self._script.segments[index])
+        run.outcome = SetOutcome.DONE if amrap else outcome
+        run.left_at = self._playhead
+
     def _enter(self, index: int) -> None:
         self._seek(self._entries[index])
         self._entered = index
@@ -302,16 +452,21 @@ class Transport:
     def _seek(self, sample: int) -> None:
         if sample != self._playhead:
             self._fade_in_left = self._fade
+        # A set in progress that the playhead goes back before will be run again.
+        for index in [i for i, run in self._runs.items() if run.outcome is None]:
+            if self._starts[index] >= sample:
+                del self._runs[index]
         self._playhead = sample
         self._floor = sample
         self._finished = self._playhead >= self.end_sample
 
     def _speech_start_around(self, sample: int) -> int:
         """The onset of a speech clip playing at `sample`, else `sample` itself."""
-        for event in self._events[: bisect_right(self._onsets, sample)]:
+        timeline = self._timeline
+        for placement in timeline.placements[: bisect_right(timeline.onsets, sample)]:
             if (
-                event.cue.kind is CueKind.SPEECH
-                and self._floor <= event.onset < sample < event.onset + len(event.samples)
+                placement.cue.kind is CueKind.SPEECH
+                and self._floor <= placement.onset < sample < placement.end
             ):
-                return event.onset
+                return placement.onset
         return sample
