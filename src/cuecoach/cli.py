@@ -69,8 +69,10 @@ def speech_options(command: F) -> F:
     options = [
         # Checked with the other speech flags (parse.validate_speech), not by click,
         # so that --help need not import the list of engines.
-        click.option("--engine", help="Text-to-speech engine: espeak or pyttsx3."),
-        click.option("--voice", help="Voice id or name (see `cuecoach voices`)."),
+        click.option("--engine", help="Text-to-speech engine: piper, espeak or pyttsx3."),
+        click.option(
+            "--voice", help="Voice id or name (see `cuecoach voices`), or a Piper .onnx file."
+        ),
         click.option("--rate", type=int, help="Speaking rate in words per minute (80-450)."),
         click.option("--volume", type=float, help="Speech volume from 0 to 1."),
         click.option("--language", help='Language of the voice and wording, like "en" or "es".'),
@@ -80,14 +82,21 @@ def speech_options(command: F) -> F:
     return command
 
 
-def speech_layer(options: dict[str, Any]) -> SpeechSettings:
-    """The speech flags given on the command line, as a settings layer."""
+def speech_layer(options: dict[str, Any], unused: str | None = None) -> SpeechSettings:
+    """The speech flags given on the command line, as a settings layer.
+
+    `unused` says why this run speaks nothing ("nothing is spoken without
+    --measured"): then a voice flag has no effect and is refused rather than
+    silently accepted (--language still picks the wording).
+    """
     from .model import SpeechSettings
     from .parse import SPEECH_KEYS, speech_settings, validate_speech
 
     given = {k: options.pop(k) for k in SPEECH_KEYS}
     given = {k: v for k, v in given.items() if v is not None}
     problems = validate_speech(given)
+    if unused is not None:
+        problems += [(k, f"has no effect: {unused}") for k in given if k != "language"]
     if problems:
         raise InputError(Problem("(command line)", None, f"--{k}", m) for k, m in problems)
     return speech_settings(given) if given else SpeechSettings()
@@ -235,7 +244,7 @@ def script(
         file,
         wording=wording,
         library=library,
-        speech=speech_layer(speech),
+        speech=speech_layer(speech, None if measured else "nothing is spoken without --measured"),
         speak=measured,
         sounds=sound_overrides(sounds),
         progress=ProgressBar("Preparing speech", on_terminal()),
@@ -271,7 +280,7 @@ def play(
     from .pipeline import prepare
     from .sounds import load_sounds
 
-    layer = speech_layer(speech)
+    layer = speech_layer(speech, "nothing is spoken with --no-audio" if no_audio else None)
     overrides = sound_overrides(sounds)
     # Open the device first: a machine without sound fails before any speech work.
     output = TextOutput() if no_audio else MiniaudioOutput()
@@ -377,17 +386,23 @@ def export(
 
 
 @cli.command()
-@click.option("--engine", help="Engine to list, espeak or pyttsx3 (default: this platform's).")
+@click.option("--engine", help="Engine to list: piper, espeak or pyttsx3 (default: the default's).")
 @click.option("--language", help='Only voices for this language, like "en" or "es".')
 def voices(engine: str | None, language: str | None) -> None:
     """List the text-to-speech voices available."""
-    from .speech import default_engine_name, list_voices
+    from .speech import default_engine_name, find_voice, list_voices, load_engine
+    from .speech.settings import DEFAULT_LANGUAGE
 
     name = engine or default_engine_name()
     found = list_voices(name, language)
+    try:
+        default = find_voice(load_engine(name).voices(), None, language or DEFAULT_LANGUAGE, name)
+    except CuecoachError:
+        default = None
     width = max((len(v.id) for v in found), default=2)
     for voice in found:
-        click.echo(f"{voice.id:<{width}}  {voice.name}  ({', '.join(voice.languages)})")
+        mark = "  [default]" if voice == default else ""
+        click.echo(f"{voice.id:<{width}}  {voice.name}  ({', '.join(voice.languages)}){mark}")
     click.echo(f"{len(found)} {name} voice{'s' if len(found) != 1 else ''}", err=True)
 
 
@@ -401,8 +416,12 @@ def cache_info() -> None:
     """Where the phrase cache is, how many entries it holds and its size."""
     from .speech import cache_info as info
 
-    folder, entries, size = info()
-    click.echo(f"location: {folder}\nentries:  {entries}\nsize:     {size / 1e6:.1f} MB")
+    found = info()
+    click.echo(
+        f"location: {found.folder}\nentries:  {found.entries}\n"
+        f"size:     {found.size / 1e6:.1f} MB of {found.limit / 1e6:.0f} MB "
+        "(16-bit, compressed; least recently used phrases go first)"
+    )
 
 
 @cache.command("clear")
@@ -410,7 +429,10 @@ def cache_clear() -> None:
     """Delete every cached phrase (they are synthesized again when needed)."""
     from .speech import cache_clear as clear
 
-    click.echo(f"removed {clear()} cached phrases")
+    removed, problems = clear()
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)
+    click.echo(f"removed {removed} cached phrases")
 
 
 @cli.command()
@@ -455,4 +477,11 @@ def wording_command(language: str) -> None:
 
 def main() -> None:
     """Entry point of the `cuecoach` console script."""
+    import logging
+
+    # The speech layer reports notices (an engine fallback, a bad cache entry)
+    # on the "cuecoach" logger: one plain line each on stderr.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logging.getLogger("cuecoach").addHandler(handler)
     cli(prog_name="cuecoach")

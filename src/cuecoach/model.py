@@ -34,7 +34,7 @@ class Timing:
     count_reps: bool = False
 
 
-ENGINE_NAMES = ("espeak", "pyttsx3")  # the text-to-speech engines cuecoach can drive
+ENGINE_NAMES = ("espeak", "pyttsx3", "piper")  # the text-to-speech engines cuecoach can drive
 
 
 @dataclass(frozen=True)

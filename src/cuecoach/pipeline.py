@@ -91,10 +91,11 @@ def prepare_session(
     from .sounds import sound_durations
     from .speech import DEFAULT_SAMPLE_RATE, Speaker, resolve_speech
 
+    settings = resolve_speech(session.speech, cli)
+    words = session_wording(session, wording, settings.language)
     speaker = Speaker(
-        resolve_speech(session.speech, cli), sample_rate=sample_rate or DEFAULT_SAMPLE_RATE
+        settings, sample_rate=sample_rate or DEFAULT_SAMPLE_RATE, pronounce=words.pronounce
     )
-    words = session_wording(session, wording, speaker.settings.language)
     speaker.clips(candidate_phrases(session, words), progress)
     measured = {**SOUND_SECONDS, **sound_durations(sounds)}
     script = compile_session(session, words, speaker.duration, measured)

@@ -6,6 +6,8 @@ config file and asks the engine which concrete voice to use.
 
 from __future__ import annotations
 
+import difflib
+import logging
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -37,8 +39,16 @@ class ResolvedSpeech:
     language: str
 
 
+_log = logging.getLogger("cuecoach")
+
+
 def default_engine_name() -> str:
-    """The engine used when no layer names one: espeak on Linux, the OS voices elsewhere."""
+    """The engine used when no layer names one: piper when it is installed with an
+    English voice, else espeak on Linux and the OS voices elsewhere."""
+    from .piper_engine import available
+
+    if available():
+        return "piper"
     return "pyttsx3" if sys.platform in ("darwin", "win32") else "espeak"
 
 
@@ -56,6 +66,14 @@ def read_speech_config(path: Path) -> SpeechSettings:
     if not path.exists():
         return SpeechSettings()
     doc = read_toml(path)
+    unknown = [key for key in doc.data if key != CONFIG_TABLE]
+    if unknown:
+        raise InputError(
+            doc.problem(
+                [key], f"unknown table{_closest(key)}; the config file has [{CONFIG_TABLE}]"
+            )
+            for key in unknown
+        )
     table = doc.data.get(CONFIG_TABLE, {})
     if not isinstance(table, dict):
         raise InputError([doc.problem([CONFIG_TABLE], "expected a [speech] table")])
@@ -63,6 +81,11 @@ def read_speech_config(path: Path) -> SpeechSettings:
     if problems:
         raise InputError(doc.problem([CONFIG_TABLE, key], message) for key, message in problems)
     return speech_settings(table)
+
+
+def _closest(key: str) -> str:
+    close = difflib.get_close_matches(key, [CONFIG_TABLE], n=1, cutoff=0.5)
+    return f"; did you mean [{close[0]}]?" if close else ""
 
 
 def merge_speech(*layers: SpeechSettings) -> SpeechSettings:
@@ -93,8 +116,9 @@ def resolve_speech(*layers: SpeechSettings, config: Path | None = None) -> Resol
     `config_path()`) < each layer given, typically the session's ``[defaults]``
     then the CLI flags. Loads the engine to pick the voice: the named one
     (validated, with close matches when unknown) or the first for the language.
-    When no layer names an engine and the platform default cannot load, the
-    other engine is tried before giving up.
+    When no layer names an engine and the default (piper when installed)
+    cannot load or has no voice for the language, the other engines are tried
+    in turn, with a one-line notice on the "cuecoach" logger.
     """
     from .engine import find_voice, load_engine
 
@@ -108,15 +132,20 @@ def resolve_speech(*layers: SpeechSettings, config: Path | None = None) -> Resol
     engine_chosen = any(layer.engine is not None for layer in explicit)
     candidates = [merged.engine]
     if not engine_chosen:
-        candidates += [name for name in ENGINE_NAMES if name != merged.engine]
-    failures: list[str] = []
+        candidates += [name for name in ENGINE_NAMES if name not in candidates]
+    failures: list[SpeechError] = []
     for name in candidates:
         try:
             engine = load_engine(name)
+            voice = find_voice(engine.voices(), merged.voice, merged.language, engine.name)
         except SpeechError as exc:
-            failures.append(str(exc))
+            if engine_chosen:
+                raise
+            failures.append(exc)  # a voice named without an engine may be another engine's
             continue
-        voice = find_voice(engine.voices(), merged.voice, merged.language, engine.name)
+        if failures and merged.voice is None:
+            # The default engine had no voice for this language: say which one speaks instead.
+            _log.warning("notice: %s; speaking with %s instead", failures[0], engine.name)
         return ResolvedSpeech(
             engine=engine.name,
             voice=voice.id,
@@ -124,4 +153,4 @@ def resolve_speech(*layers: SpeechSettings, config: Path | None = None) -> Resol
             volume=merged.volume,
             language=merged.language,
         )
-    raise SpeechError("\n".join(failures))
+    raise failures[0]
