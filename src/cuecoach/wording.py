@@ -100,11 +100,15 @@ def _check_template(key: str, template: str) -> list[str]:
                 f"{{{name}:{spec}}}: only number placeholders take word forms, "
                 f"written like {{sets:set|sets}}"
             )
+        elif spec and "|" not in spec:
+            problems.append(
+                f"{{{name}:{spec}}}: the |plural part is missing; "
+                f"write both forms, like {{{name}:{spec}|{spec}s}}"
+            )
         elif spec and spec.count("|") != 1:
             problems.append(
-                f"{{{name}:{spec}}}: a word form needs its singular and plural "
-                f"separated by one |, like {{{name}:{spec.split('|')[0]}|{spec.split('|')[0]}s}}"
-                + ("; the |plural part is missing" if "|" not in spec else "")
+                f"{{{name}:{spec}}}: write exactly two word forms, singular|plural, "
+                f"like {{sets:set|sets}}"
             )
     if key not in _MAY_BE_BLANK and not template.strip():
         problems.append("is blank: every phrase must say something")

@@ -133,7 +133,7 @@ def _spelling(text: str) -> str:
 
 
 def suggest_voices(voices: list[Voice], wanted: str, n: int = 5) -> list[str]:
-    """Ids of the voices whose name, id or language is closest to `wanted`.
+    """Names of the voices whose name, id or language is closest to `wanted`.
 
     "english-us" should find "English (America)" (by name) and "gmw/en-US"
     (by language), not whatever id happens to share most letters.
@@ -150,9 +150,9 @@ def suggest_voices(voices: list[Voice], wanted: str, n: int = 5) -> list[str]:
         words = target.split()
         spelled = _spelling(" ".join(names))
         score += 0.2 * sum(word in spelled.split() for word in words) / max(len(words), 1)
-        scored.append((score, voice.id))
+        scored.append((score, voice.name or voice.id))
     scored.sort(key=lambda pair: -pair[0])  # stable: equals keep the engine's order
-    return [voice_id for score, voice_id in scored[:n] if score >= 0.55]
+    return list(dict.fromkeys(name for score, name in scored if score >= 0.55))[:n]
 
 
 def list_voices(engine_name: str, language: str | None = None) -> list[Voice]:

@@ -153,4 +153,4 @@ def resolve_speech(*layers: SpeechSettings, config: Path | None = None) -> Resol
             volume=merged.volume,
             language=merged.language,
         )
-    raise failures[0]
+    raise SpeechError("\n".join(str(failure) for failure in failures))
