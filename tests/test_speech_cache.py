@@ -223,7 +223,7 @@ def test_cache_key_names_everything_that_decides_the_samples() -> None:
         "text": "Go",
     }
     key = cache_key(**base)
-    changed = [
+    changed: list[dict[str, Any]] = [
         {"fingerprint": "espeak 1.53"},
         {"volume": 0.5},
         {"sample_rate": 44100},

