@@ -61,8 +61,7 @@ def test_sentences_are_separated_by_a_pause() -> None:
 _DIGEST = textwrap.dedent(
     """
     import hashlib
-    from cuecoach.audio import trim_silence
-from cuecoach.speech import ResolvedSpeech, load_engine
+    from cuecoach.speech import ResolvedSpeech, load_engine
     clip = load_engine("piper").synthesize(
         "Set two of three. Goblet Squat.", ResolvedSpeech("piper", "en_US-joe-medium", 165, 1.0, "en")
     )

@@ -119,7 +119,6 @@ class EspeakLibrary:
 
     def __init__(self) -> None:
         self.path, self.data_path = find_library()
-        self.output_mode = AUDIO_OUTPUT_SYNCHRONOUS
         self._chunks: list[bytes] = []
         # The thread the synth callback last ran on: the caller's, in synchronous mode.
         self.callback_thread: int | None = None

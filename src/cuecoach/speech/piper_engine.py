@@ -128,11 +128,10 @@ class PiperEngine:
     def __init__(self) -> None:
         if importlib.util.find_spec("piper") is None:
             raise SpeechError(f"the piper engine is not installed: {INSTALL_HINT}")
-        import importlib.metadata  # slow to import: only where a voice will speak
+        from importlib import metadata  # slow to import: only where a voice will speak
 
         versions = [
-            f"{package} {importlib.metadata.version(package)}"
-            for package in ("piper-tts", "onnxruntime")
+            f"{package} {metadata.version(package)}" for package in ("piper-tts", "onnxruntime")
         ]
         self.version = " ".join(versions)
         self._lock = threading.Lock()
