@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from cuecoach.audio import trim_silence
-from cuecoach.speech import ResolvedSpeech, Speaker, load_engine
+from cuecoach.speech import ResolvedSpeech, load_engine
 from cuecoach.speech.piper_engine import PiperEngine, voices_folder
 
 JOE = ResolvedSpeech("piper", "en_US-joe-medium", 165, 1.0, "en")
@@ -110,9 +110,3 @@ def test_voices_in_the_user_folder_are_listed() -> None:
     copy_voice(voices_folder(), "en_GB-test-medium")
     ids = [v.id for v in load_engine("piper").voices()]
     assert ids == ["en_US-joe-medium", "en_GB-test-medium"]
-
-
-def test_speaker_clip_with_piper_ends_in_a_fade(tmp_path: Path) -> None:
-    clip = Speaker(JOE, tmp_path / "clips").clip("Go!")
-    tail = np.abs(clip.samples[-5:])
-    assert float(tail.max()) < 0.01

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cuecoach.speech import ResolvedSpeech, Speaker
+from cuecoach.speech.speaker import FADE_OUT
 from cuecoach.speech.text import spoken
 
 ENGINES = {
@@ -74,3 +76,14 @@ def test_a_pronounce_entry_changes_what_the_engine_is_given(tmp_path: Path, engi
     said = Speaker(settings, tmp_path / "c").clip("dumb bell Rows")
     assert fixed.samples.tobytes() == said.samples.tobytes()
     assert fixed.samples.tobytes() != plain.samples.tobytes()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_clip_ends_in_a_fade(tmp_path: Path, engine: str) -> None:
+    clip = Speaker(ENGINES[engine], tmp_path / "clips").clip("Next up: Push-Ups.")
+    fade = round(FADE_OUT * clip.sample_rate)
+    before = float(np.max(np.abs(clip.samples[-2 * fade : -fade])))
+    last = np.abs(clip.samples[-fade:])
+    # The fade is a ramp to zero over the last FADE_OUT seconds.
+    assert float(last[-1]) == 0.0
+    assert float(np.max(last[fade // 2 :])) <= 0.5 * before + 1e-4

@@ -136,6 +136,7 @@ class PiperEngine:
         self.version = " ".join(versions)
         self._lock = threading.Lock()
         self._models: dict[Path, Any] = {}
+        self._files: dict[str, VoiceFile] = {}
 
     def voices(self) -> list[Voice]:
         """The installed Piper voices (a path given as --voice is also accepted)."""
@@ -143,6 +144,11 @@ class PiperEngine:
 
     def voice_file(self, voice_id: str) -> VoiceFile:
         """The voice named by an id from `voices()` or by the path of a .onnx file."""
+        if voice_id not in self._files:
+            self._files[voice_id] = self._find(voice_id)
+        return self._files[voice_id]
+
+    def _find(self, voice_id: str) -> VoiceFile:
         for found in installed_voices():
             if found.voice.id == voice_id:
                 return found
