@@ -93,7 +93,7 @@ def test_higher_layers_win_key_by_key() -> None:
         (SpeechSettings(rate=500), "expected words per minute from 80 to 450, got 500"),
         (SpeechSettings(rate=79), "from 80 to 450, got 79"),
         (SpeechSettings(volume=1.5), "expected a volume from 0 to 1, got 1.5"),
-        (SpeechSettings(engine="festival"), "expected one of espeak, pyttsx3"),
+        (SpeechSettings(engine="festival"), "expected one of espeak, pyttsx3, piper"),
         (SpeechSettings(language="english!"), "language code"),
     ],
 )
