@@ -145,7 +145,7 @@ def test_unknown_voice_is_an_error() -> None:
 
 def test_find_voice_suggests_close_names() -> None:
     voices = load_engine("espeak").voices()
-    with pytest.raises(SpeechError, match="did you mean 'Spanish \\(Spain\\)'"):
+    with pytest.raises(SpeechError, match="did you mean 'roa/es' \\(Spanish \\(Spain\\)\\)"):
         find_voice(voices, "Spansh (Spain)", "es", "espeak")
 
 

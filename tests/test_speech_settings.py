@@ -72,7 +72,7 @@ def test_a_misspelt_voice_suggests_voices_by_name_and_language() -> None:
     with pytest.raises(SpeechError) as caught:
         resolve_speech(SpeechSettings(engine="espeak", voice="english-us"))
     message = str(caught.value)
-    assert "'English (America)'" in message
+    assert "'gmw/en-US' (English (America))" in message
     assert "Bengali" not in message and "Welsh" not in message
 
 
@@ -171,7 +171,7 @@ def test_resolve_accepts_voice_names_and_ids(tmp_path: Path) -> None:
 
 def test_resolve_refuses_unknown_voice_with_close_matches(tmp_path: Path) -> None:
     with pytest.raises(
-        SpeechError, match=r"unknown espeak voice 'Englsh \(America\)'.*'English \(America\)'"
+        SpeechError, match=r"unknown espeak voice 'Englsh \(America\)'.*\(English \(America\)\)"
     ):
         resolve_speech(SpeechSettings(voice="Englsh (America)"), config=tmp_path / "none.toml")
 

@@ -105,7 +105,7 @@ def find_voice(voices: list[Voice], wanted: str | None, language: str, engine: s
             path = Path(wanted).expanduser().resolve()
             return read_voice(path, str(path)).voice
         close = suggest_voices(voices, wanted)
-        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise SpeechError(f"unknown {engine} voice {wanted!r}{hint} (`cuecoach voices` lists them)")
     lang = language.casefold().replace("_", "-")
     # Best first: espeak's plain language voice ("gmw/en" for "en"), a voice
@@ -133,7 +133,7 @@ def _spelling(text: str) -> str:
 
 
 def suggest_voices(voices: list[Voice], wanted: str, n: int = 5) -> list[str]:
-    """Names of the voices whose name, id or language is closest to `wanted`.
+    """The voices whose name, id or language is closest to `wanted`, as "'id' (name)".
 
     "english-us" should find "English (America)" (by name) and "gmw/en-US"
     (by language), not whatever id happens to share most letters.
@@ -150,7 +150,8 @@ def suggest_voices(voices: list[Voice], wanted: str, n: int = 5) -> list[str]:
         words = target.split()
         spelled = _spelling(" ".join(names))
         score += 0.2 * sum(word in spelled.split() for word in words) / max(len(words), 1)
-        scored.append((score, voice.name or voice.id))
+        shown = f"'{voice.id}' ({voice.name})" if voice.name else f"'{voice.id}'"
+        scored.append((score, shown))
     scored.sort(key=lambda pair: -pair[0])  # stable: equals keep the engine's order
     return list(dict.fromkeys(name for score, name in scored if score >= 0.55))[:n]
 
