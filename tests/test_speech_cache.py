@@ -181,7 +181,9 @@ def test_lru_eviction_keeps_the_cache_under_its_limit(cache_dir: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
-def test_special_files_in_the_cache_are_synthesized_again(cache_dir: Path) -> None:
+def test_special_files_in_the_cache_are_synthesized_again(
+    cache_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     speaker = Speaker(ENGLISH, cache_dir)
     expected = speaker.clip("Go!")
     [entry] = entries(cache_dir)
@@ -192,6 +194,8 @@ def test_special_files_in_the_cache_are_synthesized_again(cache_dir: Path) -> No
     entry.unlink()
     entry.symlink_to("/dev/zero")  # would fill memory
     assert Speaker(ENGLISH, cache_dir).clip("Go!").samples.tobytes() == expected.samples.tobytes()
+    warnings = capsys.readouterr().err.splitlines()
+    assert warnings == [f"warning: {entry}: not a cached clip, ignored (synthesizing again)"] * 2
 
 
 def test_clear_survives_a_folder_and_reports_it(cache_dir: Path) -> None:

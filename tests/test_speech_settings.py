@@ -44,19 +44,19 @@ def test_default_engine_is_piper_when_installed_with_an_english_voice() -> None:
 
 
 def test_a_language_without_a_piper_voice_falls_back_to_espeak_with_a_notice(
-    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     resolved = resolve_speech(SpeechSettings(language="es"))
     assert (resolved.engine, resolved.voice) == ("espeak", "roa/es")
-    [notice] = caplog.messages
+    [notice] = capsys.readouterr().err.splitlines()
     assert notice.startswith("notice: no piper voice speaks language 'es'")
     assert notice.endswith("speaking with espeak instead")
 
 
-def test_english_gets_the_piper_voice_without_a_notice(caplog: pytest.LogCaptureFixture) -> None:
+def test_english_gets_the_piper_voice_without_a_notice(capsys: pytest.CaptureFixture[str]) -> None:
     resolved = resolve_speech(SpeechSettings(language="en"))
     assert (resolved.engine, resolved.voice) == ("piper", "en_US-joe-medium")
-    assert caplog.messages == []
+    assert capsys.readouterr().err == ""
 
 
 def test_an_unknown_table_in_the_config_is_named_with_the_closest(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ Every `CuecoachError` becomes a message on stderr and exit status 2.
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -166,21 +165,6 @@ def cli() -> None:
     carries and supersets; cuecoach compiles it into a timed cue script and
     speaks it. Start with `cuecoach script SESSION.toml`.
     """
-    _show_notices()
-
-
-class _Notices(logging.Handler):
-    """The speech layer's notices (an engine fallback, a bad cache entry), one line
-    each on stderr, as the command's own output."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        click.echo(record.getMessage(), err=True)
-
-
-def _show_notices() -> None:
-    logger = logging.getLogger("cuecoach")
-    if not any(isinstance(h, _Notices) for h in logger.handlers):
-        logger.addHandler(_Notices())
 
 
 def _clock(seconds: float) -> str:

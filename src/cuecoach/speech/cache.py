@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import logging
 import os
 import stat
 import struct
@@ -36,6 +35,7 @@ import numpy as np
 import platformdirs
 
 from ..audio import Clip, Samples
+from .engine import notice
 
 # Bump when the file layout changes (the code digest covers processing changes).
 FORMAT_VERSION = 2
@@ -47,7 +47,6 @@ _MAGIC = b"CCCLIP02"
 # magic, sample rate, sample count, CRC-32 of the compressed bytes
 _HEADER = struct.Struct("<8sIQI")
 _FULL_SCALE = 32767
-_log = logging.getLogger("cuecoach")
 
 
 def default_cache_dir() -> Path:
@@ -101,7 +100,7 @@ def _read_regular(path: Path) -> bytes | None:
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(f.fileno())
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
-            _log.warning("warning: %s: not a cached clip, ignored (synthesizing again)", path)
+            notice(f"warning: {path}: not a cached clip, ignored (synthesizing again)")
             return None
         return f.read(MAX_ENTRY_BYTES + 1)
 

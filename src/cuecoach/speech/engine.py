@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import sys
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -45,6 +46,12 @@ class SpeechEngine(Protocol):
 
     def voices(self) -> list[Voice]:
         """Every voice this engine can use here."""
+
+
+def notice(message: str) -> None:
+    """One line on stderr that does not stop the run (an engine fallback, a bad
+    cache entry). Looked up on every call, so a caller that captures stderr sees it."""
+    print(message, file=sys.stderr)
 
 
 _engines: dict[str, SpeechEngine] = {}

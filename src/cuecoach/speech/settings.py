@@ -7,7 +7,6 @@ config file and asks the engine which concrete voice to use.
 from __future__ import annotations
 
 import difflib
-import logging
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -37,9 +36,6 @@ class ResolvedSpeech:
     rate: int  # words per minute
     volume: float  # 0.0 - 1.0
     language: str
-
-
-_log = logging.getLogger("cuecoach")
 
 
 def default_engine_name() -> str:
@@ -118,9 +114,9 @@ def resolve_speech(*layers: SpeechSettings, config: Path | None = None) -> Resol
     (validated, with close matches when unknown) or the first for the language.
     When no layer names an engine and the default (piper when installed)
     cannot load or has no voice for the language, the other engines are tried
-    in turn, with a one-line notice on the "cuecoach" logger.
+    in turn, with a one-line notice on stderr.
     """
-    from .engine import find_voice, load_engine
+    from .engine import find_voice, load_engine, notice
 
     user = read_speech_config(config if config is not None else config_path())
     explicit = [user, *layers]
@@ -145,7 +141,7 @@ def resolve_speech(*layers: SpeechSettings, config: Path | None = None) -> Resol
             continue
         if failures and merged.voice is None:
             # The default engine had no voice for this language: say which one speaks instead.
-            _log.warning("notice: %s; speaking with %s instead", failures[0], engine.name)
+            notice(f"notice: {failures[0]}; speaking with {engine.name} instead")
         return ResolvedSpeech(
             engine=engine.name,
             voice=voice.id,
