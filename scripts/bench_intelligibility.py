@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -88,17 +87,27 @@ class CueResult:
     share: float
 
 
+# Runs the CLI and reports the child's own peak RSS (RUSAGE_CHILDREN would give
+# the largest of every child so far).
+_EXPORT = (
+    "import resource, sys\n"
+    "from cuecoach.cli import cli\n"
+    "try:\n"
+    "    cli(sys.argv[1:], prog_name='cuecoach', standalone_mode=False)\n"
+    "finally:\n"
+    "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+)
+
+
 def export(session: Path, engine: str, out: Path, cache: Path) -> tuple[float, int]:
     """Export in a child process; (seconds, peak RSS in MB of the child)."""
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    command = [sys.executable, "-m", "cuecoach", "export", str(session), "-o", str(out),
+    command = [sys.executable, "-c", _EXPORT, "export", str(session), "-o", str(out),
                "--cues", str(out.with_suffix(".json")), "--engine", engine, "-q"]  # fmt: skip
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    subprocess.run(command, env=env, check=True, capture_output=True)
+    done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) // 1024
+    return seconds, int(done.stderr.split()[-1]) // 1024  # kB on Linux
 
 
 def cold_synthesis(session: Path, engine: str, cache: Path) -> float:
