@@ -6,7 +6,6 @@ config file and asks the engine which concrete voice to use.
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import sys
 from dataclasses import dataclass, fields
@@ -99,6 +98,8 @@ def read_speech_config(path: Path) -> SpeechSettings:
 
 
 def _closest(key: str) -> str:
+    import difflib
+
     close = difflib.get_close_matches(key, [CONFIG_TABLE], n=1, cutoff=0.5)
     return f"; did you mean [{close[0]}]?" if close else ""
 
