@@ -20,16 +20,18 @@ ENGINES = {
 @pytest.mark.parametrize(
     ("written", "said"),
     [
-        ("Cat-Cow + Thread Needle", "Cat-Cow plus Thread Needle"),
-        ("Downward Dog / Plank Flow", "Downward Dog and Plank Flow"),
+        ("Cat-Cow + Thread Needle", "Cat-Cow plus Thread Needle."),
+        ("Downward Dog / Plank Flow", "Downward Dog and Plank Flow."),
         ("Goblet Squat, 12 kg.", "Goblet Squat, 12 kilograms."),
-        ("1 kg", "1 kilogram"),
-        ("Farmer carry 20 kg/side", "Farmer carry 20 kilograms per side"),
-        ("Walk 40 m at 5 km/h", "Walk 40 metres at 5 kilometres per hour"),
-        ("Hold 30s", "Hold 30 seconds"),
-        ("Bench 135 lbs, RPE 8", "Bench 135 pounds, R P E 8"),
+        ("1 kg", "1 kilogram."),
+        ("Farmer carry 20 kg/side", "Farmer carry 20 kilograms per side."),
+        ("Walk 40 m at 5 km/h", "Walk 40 metres at 5 kilometres per hour."),
+        ("Hold 30s", "Hold 30 seconds."),
+        ("Bench 135 lbs, RPE 8", "Bench 135 pounds, R P E 8."),
         ("Rest, 90 seconds.", "Rest, 90 seconds."),
-        ("Ramp & Roll", "Ramp and Roll"),
+        ("Ramp & Roll", "Ramp and Roll."),
+        ("5", "5."),
+        ("Go!", "Go!"),
     ],
 )
 def test_symbols_units_and_abbreviations_become_words(written: str, said: str) -> None:
@@ -37,16 +39,16 @@ def test_symbols_units_and_abbreviations_become_words(written: str, said: str) -
 
 
 def test_spanish_has_its_own_words() -> None:
-    assert spoken("Sentadilla + Remo, 12 kg", "es") == "Sentadilla más Remo, 12 kilos"
+    assert spoken("Sentadilla + Remo, 12 kg", "es") == "Sentadilla más Remo, 12 kilos."
 
 
 def test_pronounce_replaces_whole_words_ignoring_case() -> None:
     table = {"Dumbbell": "dumb bell"}
     assert (
         spoken("Dumbbell Rows, dumbbell curls", pronounce=table)
-        == "dumb bell Rows, dumb bell curls"
+        == "dumb bell Rows, dumb bell curls."
     )
-    assert spoken("Dumbbells", pronounce=table) == "Dumbbells"
+    assert spoken("Dumbbells", pronounce=table) == "Dumbbells."
 
 
 @pytest.mark.parametrize("engine", ENGINES)

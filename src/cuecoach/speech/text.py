@@ -106,7 +106,7 @@ def spoken(text: str, language: str = "en", pronounce: Mapping[str, str] | None 
     ("5 km/h") and "and" between names ("Downward Dog / Plank Flow"), units
     after a number and known abbreviations are spelled out, then every
     `pronounce` entry (a whole word or phrase, matched ignoring case)
-    replaces what it names.
+    replaces what it names; a phrase without final punctuation gets a full stop.
     """
     words, unit, abbreviation = _patterns(language.split("-", maxsplit=1)[0])
     out = re.sub(r"\s*\+\s*", f" {words.plus} ", text)
@@ -121,7 +121,10 @@ def spoken(text: str, language: str = "en", pronounce: Mapping[str, str] | None 
     out = abbreviation.sub(lambda m: words.abbreviations[m.group(1)], out)
     for written, said in (pronounce or {}).items():
         out = re.sub(rf"(?<!\w){re.escape(written)}(?!\w)", said, out, flags=re.IGNORECASE)
-    return " ".join(out.split())
+    out = " ".join(out.split())
+    # Said as a sentence: a bare "5" or "8" ends with a falling tone and its full
+    # length, which the recognizer then hears (scripts/bench_intelligibility.py).
+    return out if not out or out[-1] in ".!?…" else out + "."
 
 
 def _per(words: _Words, match: re.Match[str]) -> str:
