@@ -96,15 +96,19 @@ class CueResult:
     share: float
 
 
-# Runs the CLI and reports the child's own peak RSS (RUSAGE_CHILDREN would give
-# the largest of every child so far).
+# Runs the CLI and reports the child's own peak RSS in kB: VmHWM on Linux, since
+# ru_maxrss survives exec and would report this (large) parent's size instead.
 _EXPORT = (
     "import resource, sys\n"
     "from cuecoach.cli import cli\n"
     "try:\n"
     "    cli(sys.argv[1:], prog_name='cuecoach', standalone_mode=False)\n"
     "finally:\n"
-    "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    "    try:\n"
+    "        status = open('/proc/self/status').read().split('VmHWM:')[1]\n"
+    "        print(status.split()[0], file=sys.stderr)\n"
+    "    except (OSError, IndexError):\n"
+    "        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
 )
 
 
