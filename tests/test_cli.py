@@ -227,8 +227,9 @@ def test_script_measured_rate_flag_changes_lengths() -> None:
     ("args", "message"),
     [(["--rate", "5000"], "error: (command line): --rate: expected words per minute from 80 to 450, got 5000"),
      (["--volume", "2"], "error: (command line): --volume: expected a volume from 0 to 1, got 2"),
-     (["--engine", "festival"], 'error: (command line): --engine: expected one of espeak, pyttsx3, got "festival"'),
-     (["--measured", "--voice", "Englsh"], "error: unknown espeak voice 'Englsh'"),
+     (["--engine", "festival"], 'error: (command line): --engine: expected one of espeak, pyttsx3, piper, got "festival"'),
+     (["--measured", "--voice", "Englsh"], "error: unknown piper voice 'Englsh'"),
+     (["--voice", "Englsh"], "error: (command line): --voice: has no effect: nothing is spoken without --measured"),
      (["--sound", "start"], 'error: (command line): --sound: expected NAME=FILE, got "start"')],
 )  # fmt: skip
 def test_bad_speech_flags_exit_2(args: list[str], message: str) -> None:
@@ -241,14 +242,25 @@ def test_voices_lists_the_engine_and_filters_by_language() -> None:
     code, out, err = run("voices", "--language", "es")
     assert code == 0
     assert out.splitlines()[0].startswith("roa/es ")
-    assert err == f"{len(out.splitlines())} espeak voices\n"
+    assert "  [default]" in out.splitlines()[0]
+    assert err == (
+        "notice: no piper voice speaks language 'es' (`cuecoach voices` lists them); "
+        f"speaking with espeak instead\n{len(out.splitlines())} espeak voices\n"
+    )
+
+
+def test_voices_lists_piper_first_with_its_default_marked() -> None:
+    code, out, err = run("voices")
+    assert code == 0
+    assert out.splitlines()[0].startswith("en_US-joe-medium  joe (medium)  (en-us)  [default]")
+    assert err == "1 piper voice\n"
 
 
 def test_voices_refuses_an_unknown_engine() -> None:
     code, _, err = run("voices", "--engine", "festival")
     assert (code, err) == (
         2,
-        "error: unknown speech engine 'festival'; expected one of espeak, pyttsx3\n",
+        "error: unknown speech engine 'festival'; expected one of espeak, pyttsx3, piper\n",
     )
 
 

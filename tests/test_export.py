@@ -33,6 +33,7 @@ from cuecoach.export import (
     render,
     sigterm_raises,
 )
+from cuecoach.model import SpeechSettings
 from cuecoach.sounds import load_sounds
 from cuecoach.speech import Speaker, resolve_speech
 from cuecoach.timecode import to_samples
@@ -94,7 +95,8 @@ def build_script(clips: Mapping[str, Clip], sounds: Mapping[str, Clip], title: s
 def speech(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Clip]:
     """Real espeak clips, as the speaker hands them to the exporter."""
     folder = tmp_path_factory.mktemp("speech")
-    speaker = Speaker(resolve_speech(config=folder / "config.toml"), cache_dir=folder)
+    espeak = SpeechSettings(engine="espeak")
+    speaker = Speaker(resolve_speech(espeak, config=folder / "config.toml"), cache_dir=folder)
     return speaker.clips(text for _, text in SPEECH)
 
 

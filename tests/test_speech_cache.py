@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,7 +21,7 @@ from cuecoach.speech import (
     cache_info,
     default_cache_dir,
 )
-from cuecoach.speech.cache import SUFFIX, ClipCache
+from cuecoach.speech.cache import MAX_BYTES, SUFFIX, ClipCache, cache_key, code_digest, evict
 
 ENGLISH = ResolvedSpeech(engine="espeak", voice="gmw/en-US", rate=165, volume=1.0, language="en")
 PHRASES = ["Get ready. First up: Push-Ups.", "3", "2", "1", "Go!", "Rest.", "3", "2", "1", "Go!"]
@@ -122,20 +124,111 @@ def test_store_leaves_no_temporary_files(cache_dir: Path) -> None:
 
 
 def test_cache_info_and_clear(cache_dir: Path) -> None:
-    assert cache_info(cache_dir) == (cache_dir, 0, 0)
+    assert (cache_info(cache_dir).entries, cache_info(cache_dir).size) == (0, 0)
     Speaker(ENGLISH, cache_dir).clips(["One.", "Two.", "Three."])
-    location, count, size = cache_info(cache_dir)
-    assert (location, count) == (cache_dir, 3)
-    assert size == sum(p.stat().st_size for p in entries(cache_dir))
-    assert cache_clear(cache_dir) == 3
-    assert cache_info(cache_dir) == (cache_dir, 0, 0)
+    info = cache_info(cache_dir)
+    assert (info.folder, info.entries, info.limit) == (cache_dir, 3, MAX_BYTES)
+    assert info.size == sum(p.stat().st_size for p in entries(cache_dir))
+    assert cache_clear(cache_dir) == (3, [])
+    assert cache_info(cache_dir).entries == 0
 
 
 def test_default_location_is_used_without_a_cache_dir(user_dirs: UserDirs) -> None:
     Speaker(ENGLISH).clip("Go!")
-    location, count, _ = cache_info()
-    assert location == user_dirs.cache / "cuecoach" / "speech"
-    assert count == 1
+    info = cache_info()
+    assert info.folder == user_dirs.cache / "cuecoach" / "speech"
+    assert info.entries == 1
+
+
+def test_clips_are_stored_as_16_bit_and_compressed(cache_dir: Path) -> None:
+    clip = Speaker(ENGLISH, cache_dir).clip("Brace your core.")
+    [entry] = entries(cache_dir)
+    assert entry.stat().st_size < len(clip.samples) * 2  # float32 would be 4 bytes a sample
+
+
+def test_a_clip_from_the_cache_is_the_clip_synthesized(cache_dir: Path) -> None:
+    fresh = Speaker(ENGLISH, cache_dir).clip("Rest, 90 seconds.")
+    cached = Speaker(ENGLISH, cache_dir).clip("Rest, 90 seconds.")
+    assert fresh.samples.tobytes() == cached.samples.tobytes()
+
+
+def test_same_phrase_gives_the_same_samples_whatever_was_said_before(cache_dir: Path) -> None:
+    # libespeak-ng's wave generator carried state from phrase to phrase, so "3"
+    # came out a few samples longer or shorter each time.
+    engine = Speaker(ENGLISH, cache_dir).engine
+    takes = [
+        engine.synthesize(text, ENGLISH).samples.tobytes() for text in ("3", "Rest.", "3", "3")
+    ]
+    assert takes[0] == takes[2] == takes[3]
+
+
+def test_lru_eviction_keeps_the_cache_under_its_limit(cache_dir: Path) -> None:
+    cache = ClipCache(cache_dir)
+    for n in range(5):
+        cache.store(f"old{n}", Clip(np.full(4000, 0.1 * n, dtype=np.float32), 8000))
+    os.utime(cache_dir / f"old0{SUFFIX}", (1, 1))  # the least recently used
+    assert cache.load("old4") is not None
+    size = sum(p.stat().st_size for p in entries(cache_dir))
+    assert evict(cache_dir, size - 1) == 1
+    assert not (cache_dir / f"old0{SUFFIX}").exists()
+    assert len(entries(cache_dir)) == 4
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_special_files_in_the_cache_are_synthesized_again(
+    cache_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    speaker = Speaker(ENGLISH, cache_dir)
+    expected = speaker.clip("Go!")
+    [entry] = entries(cache_dir)
+    entry.unlink()
+    os.mkfifo(entry)  # would hang a plain read
+    again = Speaker(ENGLISH, cache_dir).clip("Go!")
+    assert again.samples.tobytes() == expected.samples.tobytes()
+    entry.unlink()
+    entry.symlink_to("/dev/zero")  # would fill memory
+    assert Speaker(ENGLISH, cache_dir).clip("Go!").samples.tobytes() == expected.samples.tobytes()
+    warnings = capsys.readouterr().err.splitlines()
+    assert warnings == [f"warning: {entry}: not a cached clip, ignored (synthesizing again)"] * 2
+
+
+def test_clear_survives_a_folder_and_reports_it(cache_dir: Path) -> None:
+    Speaker(ENGLISH, cache_dir).clip("Go!")
+    (cache_dir / f"folder{SUFFIX}").mkdir()
+    removed, problems = cache_clear(cache_dir)
+    assert removed == 1
+    assert len(problems) == 1 and "a folder" in problems[0]
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root ignores modes"
+)
+def test_clear_of_a_read_only_cache_reports_instead_of_crashing(cache_dir: Path) -> None:
+    Speaker(ENGLISH, cache_dir).clip("Go!")
+    cache_dir.chmod(0o500)
+    try:
+        removed, problems = cache_clear(cache_dir)
+    finally:
+        cache_dir.chmod(0o700)
+    assert removed == 0 and "cannot remove" in problems[0]
+
+
+def test_cache_key_names_everything_that_decides_the_samples() -> None:
+    base: dict[str, Any] = {
+        "fingerprint": "espeak 1.52",
+        "volume": 1.0,
+        "sample_rate": 22050,
+        "text": "Go",
+    }
+    key = cache_key(**base)
+    changed: list[dict[str, Any]] = [
+        {"fingerprint": "espeak 1.53"},
+        {"volume": 0.5},
+        {"sample_rate": 44100},
+        {"text": "Go!"},
+    ]
+    assert len({key, *(cache_key(**{**base, **change}) for change in changed)}) == 5
+    assert len(code_digest()) == 64
 
 
 _FILLER = textwrap.dedent(

@@ -24,7 +24,6 @@ import pytest
 
 from cuecoach.errors import SpeechError
 from cuecoach.speech import ResolvedSpeech, load_engine
-from cuecoach.speech.espeak import AUDIO_OUTPUT_SYNCHRONOUS, EspeakLibrary
 from cuecoach.speech.pyttsx3_engine import Pyttsx3Engine
 from cuecoach.speech.pyttsx3_worker import wait_for_audio_file
 
@@ -166,10 +165,9 @@ def test_both_engines_work_in_one_process(engine: Pyttsx3Engine) -> None:
     fast = engine.synthesize(PHRASE, settings(rate=300))
     after = espeak.synthesize(PHRASE, resolved)
     slow = engine.synthesize(PHRASE, settings(rate=120))
-    assert after.duration == pytest.approx(before.duration, rel=0.02)
+    assert after.samples.tobytes() == before.samples.tobytes()  # the worker leaves it alone
     assert float(np.max(np.abs(after.samples))) > 0.1
     assert fast.duration < 0.6 * slow.duration
-    assert EspeakLibrary.get().output_mode == AUDIO_OUTPUT_SYNCHRONOUS
     assert engine.worker_pid not in (None, os.getpid())
     assert "pyttsx3.drivers._espeak" not in sys.modules  # pyttsx3's driver never loads here
 

@@ -34,8 +34,42 @@ def test_defaults() -> None:
     )
 
 
-def test_default_engine_is_espeak_on_linux() -> None:
-    assert default_engine_name() == "espeak"
+def test_default_engine_is_piper_when_installed_with_an_english_voice() -> None:
+    # The test extra installs the voice extra.
+    assert default_engine_name() == "piper"
+
+
+def test_a_language_without_a_piper_voice_falls_back_to_espeak_with_a_notice(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    resolved = resolve_speech(SpeechSettings(language="es"))
+    assert (resolved.engine, resolved.voice) == ("espeak", "roa/es")
+    [notice] = capsys.readouterr().err.splitlines()
+    assert notice.startswith("notice: no piper voice speaks language 'es'")
+    assert notice.endswith("speaking with espeak instead")
+
+
+def test_english_gets_the_piper_voice_without_a_notice(capsys: pytest.CaptureFixture[str]) -> None:
+    resolved = resolve_speech(SpeechSettings(language="en"))
+    assert (resolved.engine, resolved.voice) == ("piper", "en_US-joe-medium")
+    assert capsys.readouterr().err == ""
+
+
+def test_an_unknown_table_in_the_config_is_named_with_the_closest(tmp_path: Path) -> None:
+    path = write_config(tmp_path / "config.toml", "[speach]\nrate = 150\n")
+    with pytest.raises(InputError) as caught:
+        read_speech_config(path)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.key) == (1, "speach")
+    assert "did you mean [speech]?" in problem.message
+
+
+def test_a_misspelt_voice_suggests_voices_by_name_and_language() -> None:
+    with pytest.raises(SpeechError) as caught:
+        resolve_speech(SpeechSettings(engine="espeak", voice="english-us"))
+    message = str(caught.value)
+    assert "'gmw/en-US' (English (America))" in message
+    assert "Bengali" not in message and "Welsh" not in message
 
 
 def test_higher_layers_win_key_by_key() -> None:
@@ -55,7 +89,7 @@ def test_higher_layers_win_key_by_key() -> None:
         (SpeechSettings(rate=500), "expected words per minute from 80 to 450, got 500"),
         (SpeechSettings(rate=79), "from 80 to 450, got 79"),
         (SpeechSettings(volume=1.5), "expected a volume from 0 to 1, got 1.5"),
-        (SpeechSettings(engine="festival"), "expected one of espeak, pyttsx3"),
+        (SpeechSettings(engine="festival"), "expected one of espeak, pyttsx3, piper"),
         (SpeechSettings(language="english!"), "language code"),
     ],
 )
@@ -114,12 +148,12 @@ def test_resolve_reads_the_user_config_below_session_and_cli() -> None:
     resolved = resolve_speech(SpeechSettings(rate=170), SpeechSettings(volume=0.9))
     assert resolved.rate == 170
     assert resolved.volume == 0.9
-    assert resolved.engine == "espeak"
+    assert resolved.engine == "piper"
 
 
 def test_resolve_picks_a_voice_for_the_language(tmp_path: Path) -> None:
     absent = tmp_path / "none.toml"
-    assert resolve_speech(config=absent).voice == "gmw/en"
+    assert resolve_speech(config=absent).voice == "en_US-joe-medium"
     spanish = resolve_speech(SpeechSettings(language="es"), config=absent)
     assert spanish.voice == "roa/es"
     assert spanish.language == "es"
@@ -134,7 +168,7 @@ def test_resolve_accepts_voice_names_and_ids(tmp_path: Path) -> None:
 
 def test_resolve_refuses_unknown_voice_with_close_matches(tmp_path: Path) -> None:
     with pytest.raises(
-        SpeechError, match=r"unknown espeak voice 'Englsh \(America\)'.*'English \(America\)'"
+        SpeechError, match=r"unknown espeak voice 'Englsh \(America\)'.*\(English \(America\)\)"
     ):
         resolve_speech(SpeechSettings(voice="Englsh (America)"), config=tmp_path / "none.toml")
 

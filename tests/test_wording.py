@@ -85,7 +85,7 @@ def test_bad_user_file_reports_every_problem(tmp_path: Path) -> None:
         "3: up_next: {next:a|b}: only number placeholders take word forms, written like {sets:set|sets}",
         "4: halfway: expected a string",
         "5: finish: Single '{' encountered in format string (write {{ and }} for literal braces)",
-        "6: set_next: {set:one|two|three}: only number placeholders take word forms, written like {sets:set|sets}",
+        "6: set_next: {set:one|two|three}: write exactly two word forms, singular|plural, like {sets:set|sets}",
     ]
 
 
@@ -103,3 +103,44 @@ def test_printed_defaults_load_back_unchanged(tmp_path: Path) -> None:
     path = tmp_path / "copy.toml"
     path.write_text(wording_text("en"), encoding="utf-8")
     assert load_wording(user_file=path).templates == load_wording().templates
+
+
+@pytest.mark.parametrize("blank", ['""', '"   "'])
+def test_a_blank_phrase_is_refused_at_load(tmp_path: Path, blank: str) -> None:
+    path = tmp_path / "w.toml"
+    path.write_text(f"countdown = {blank}\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_wording(user_file=path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:1: countdown: is blank: every phrase must say something"
+    ]
+
+
+def test_a_word_form_without_its_plural_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "w.toml"
+    path.write_text('set_first = "{exercise}: {sets:set}"\n', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_wording(user_file=path)
+    [problem] = caught.value.problems
+    assert problem.message == (
+        "{sets:set}: the |plural part is missing; write both forms, like {sets:set|sets}"
+    )
+
+
+def test_pronounce_table_adds_to_the_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "w.toml"
+    path.write_text(
+        '[pronounce]\nDumbbell = "dumb bell"\nRDL = "Romanian deadlift"\n', encoding="utf-8"
+    )
+    wording = load_wording(user_file=path)
+    assert wording.pronounce["Dumbbell"] == "dumb bell"
+    assert wording.pronounce["RDL"] == "Romanian deadlift"
+
+
+def test_pronounce_entries_must_be_text(tmp_path: Path) -> None:
+    path = tmp_path / "w.toml"
+    path.write_text("[pronounce]\nDumbbell = 3\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_wording(user_file=path)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.key) == (2, "pronounce.Dumbbell")

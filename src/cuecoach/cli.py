@@ -105,8 +105,10 @@ def speech_options(command: F) -> F:
     options = [
         # Checked with the other speech flags (parse.validate_speech), not by click,
         # so that --help need not import the list of engines.
-        click.option("--engine", help="Text-to-speech engine: espeak or pyttsx3."),
-        click.option("--voice", help="Voice id or name (see `cuecoach voices`)."),
+        click.option("--engine", help="Text-to-speech engine: piper, espeak or pyttsx3."),
+        click.option(
+            "--voice", help="Voice id or name (see `cuecoach voices`), or a Piper .onnx file."
+        ),
         click.option("--rate", type=int, help="Speaking rate in words per minute (80-450)."),
         click.option("--volume", type=float, help="Speech volume from 0 to 1."),
         click.option("--language", help='Language of the voice and wording, like "en" or "es".'),
@@ -116,14 +118,24 @@ def speech_options(command: F) -> F:
     return command
 
 
-def speech_layer(options: dict[str, Any]) -> SpeechSettings:
-    """The speech flags given on the command line, as a settings layer."""
+def speech_layer(options: dict[str, Any], unused: str | None = None) -> SpeechSettings:
+    """The speech flags given on the command line, as a settings layer.
+
+    `unused` says why this run speaks nothing ("nothing is spoken without
+    --measured"): then a voice flag has no effect and is refused rather than
+    silently accepted (--language still picks the wording).
+    """
     from .checker import COMMAND_LINE, Checker
     from .parse import SPEECH_KEYS, validate_speech
 
     given = {k: options.pop(k) for k in SPEECH_KEYS}
+    given = {k: v for k, v in given.items() if v is not None}
     check = Checker(COMMAND_LINE)
-    settings = validate_speech({k: v for k, v in given.items() if v is not None}, check)
+    settings = validate_speech(given, check)
+    if unused is not None:
+        for key in given:
+            if key != "language":
+                check.error((key,), f"has no effect: {unused}")
     check.raise_problems()
     return settings
 
@@ -296,7 +308,7 @@ def script(
     from .cuescript import WRITERS
     from .pipeline import Scripted, hear_session, script_session
 
-    layer = speech_layer(speech)
+    layer = speech_layer(speech, None if measured else "nothing is spoken without --measured")
     overrides = sound_overrides(sounds)
     session = session_at(file, week, library)
     result: Scripted
@@ -350,7 +362,7 @@ def play(
     from .sounds import load_sounds
     from .trainlog import LogError, TrainingLog, set_outcomes, with_amrap_counts
 
-    layer = speech_layer(speech)
+    layer = speech_layer(speech, "nothing is spoken with --no-audio" if no_audio else None)
     overrides = sound_overrides(sounds)
     # Open the device first: a machine without sound fails before any speech work.
     output = TextOutput() if no_audio else open_device()
@@ -605,17 +617,28 @@ def log_command(as_csv: bool, limit: int) -> None:
 
 
 @cli.command()
-@click.option("--engine", help="Engine to list, espeak or pyttsx3 (default: this platform's).")
+@click.option("--engine", help="Engine to list: piper, espeak or pyttsx3 (default: the default's).")
 @click.option("--language", help='Only voices for this language, like "en" or "es".')
 def voices(engine: str | None, language: str | None) -> None:
-    """List the text-to-speech voices available."""
-    from .speech import default_engine_name, list_voices
+    """List the text-to-speech voices available; the one used by default is marked."""
+    from .model import SpeechSettings
+    from .speech import find_voice, list_voices, load_engine, resolve_speech
 
-    name = engine or default_engine_name()
+    if engine is None:
+        # The engine and voice a session in this language would get, fallback included.
+        chosen = resolve_speech(SpeechSettings(language=language))
+        name, default = chosen.engine, chosen.voice
+    else:
+        name = engine
+        try:
+            default = find_voice(load_engine(name).voices(), None, language or "en", name).id
+        except CuecoachError:
+            default = None
     found = list_voices(name, language)
     width = max((len(v.id) for v in found), default=2)
     for voice in found:
-        echo(f"{voice.id:<{width}}  {voice.name}  ({', '.join(voice.languages)})")
+        mark = "  [default]" if voice.id == default else ""
+        echo(f"{voice.id:<{width}}  {voice.name}  ({', '.join(voice.languages)}){mark}")
     echo(f"{len(found)} {name} voice{'s' if len(found) != 1 else ''}", err=True)
 
 
@@ -629,8 +652,12 @@ def cache_info() -> None:
     """Where the phrase cache is, how many entries it holds and its size."""
     from .speech import cache_info as info
 
-    folder, entries, size = info()
-    echo(f"location: {folder}\nentries:  {entries}\nsize:     {size / 1e6:.1f} MB")
+    found = info()
+    echo(
+        f"location: {found.folder}\nentries:  {found.entries}\n"
+        f"size:     {found.size / 1e6:.1f} MB of {found.limit / 1e6:.0f} MB "
+        "(16-bit, compressed; least recently used phrases go first)"
+    )
 
 
 @cache.command("clear")
@@ -638,7 +665,10 @@ def cache_clear() -> None:
     """Delete every cached phrase (they are synthesized again when needed)."""
     from .speech import cache_clear as clear
 
-    echo(f"removed {clear()} cached phrases")
+    removed, problems = clear()
+    for problem in problems:
+        echo(f"{_coloured('warning:', 'yellow')} {problem}", err=True)
+    echo(f"removed {removed} cached phrases")
 
 
 @cli.command()

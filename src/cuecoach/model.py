@@ -53,7 +53,7 @@ class Load:
     unit: str  # one of LOAD_UNITS
 
 
-ENGINE_NAMES = ("espeak", "pyttsx3")  # the text-to-speech engines cuecoach can drive
+ENGINE_NAMES = ("espeak", "pyttsx3", "piper")  # the text-to-speech engines cuecoach can drive
 
 
 @dataclass(frozen=True)

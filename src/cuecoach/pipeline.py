@@ -92,11 +92,11 @@ def hear_session(
     from .sounds import sound_durations
     from .speech import DEFAULT_SAMPLE_RATE, Speaker, resolve_speech
 
+    settings = resolve_speech(session.speech, speech or SpeechSettings())
+    words = session_wording(session, wording, settings.language)
     speaker = Speaker(
-        resolve_speech(session.speech, speech or SpeechSettings()),
-        sample_rate=sample_rate or DEFAULT_SAMPLE_RATE,
+        settings, sample_rate=sample_rate or DEFAULT_SAMPLE_RATE, pronounce=words.pronounce
     )
-    words = session_wording(session, wording, speaker.settings.language)
     speaker.clips(candidate_phrases(session, words), progress)
     measured = {name: round(sec * 1000) for name, sec in sound_durations(sounds).items()}
     script = compile_session(session, words, speaker.duration, sound_ms=measured)

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import InputError, Problem
-from .tomlfile import FILE_KEY, read_toml
+from .tomlfile import FILE_KEY, TomlDocument, read_toml
 
 NUMBERS = frozenset(
     {
@@ -100,6 +100,10 @@ LANGUAGES = tuple(
 )
 
 _FORMATTER = string.Formatter()
+# The table of words the engine should say differently ("Dumbbell" = "dumb bell").
+PRONOUNCE_TABLE = "pronounce"
+# Keys whose text may be blank: the rest would be spoken as silence, or fail to synthesize.
+_MAY_BE_BLANK = frozenset({"list_separator"})
 
 
 def _check_template(key: str, template: str) -> list[str]:
@@ -116,11 +120,23 @@ def _check_template(key: str, template: str) -> list[str]:
             problems.append(f"unknown placeholder {{{name}}}; this phrase can use: {known}")
         elif conversion:
             problems.append(f"{{{name}!{conversion}}}: conversions are not supported")
-        elif spec and (name not in NUMBERS or spec.count("|") != 1):
+        elif spec and name not in NUMBERS:
             problems.append(
                 f"{{{name}:{spec}}}: only number placeholders take word forms, "
                 f"written like {{sets:set|sets}}"
             )
+        elif spec and "|" not in spec:
+            problems.append(
+                f"{{{name}:{spec}}}: the |plural part is missing; "
+                f"write both forms, like {{{name}:{spec}|{spec}s}}"
+            )
+        elif spec and spec.count("|") != 1:
+            problems.append(
+                f"{{{name}:{spec}}}: write exactly two word forms, singular|plural, "
+                f"like {{sets:set|sets}}"
+            )
+    if key not in _MAY_BE_BLANK and not template.strip():
+        problems.append("is blank: every phrase must say something")
     return problems
 
 
@@ -147,6 +163,8 @@ class Wording:
 
     language: str
     templates: Mapping[str, str]
+    # written word or phrase -> what the engine is given instead (see speech.text)
+    pronounce: Mapping[str, str] = field(default_factory=dict)
     _parsed: dict[str, Template] = field(default_factory=dict, repr=False)
     _said: dict[tuple[object, ...], str] = field(default_factory=dict, repr=False)
 
@@ -218,13 +236,20 @@ def wording_text(language: str = "en") -> str:
     return (_WORDING_DIR / f"{language}.toml").read_text(encoding="utf-8")
 
 
-def _load(path: Path, base: Mapping[str, str] | None) -> dict[str, str]:
+Tables = tuple[dict[str, str], dict[str, str]]  # templates, pronounce
+
+
+def _load(path: Path, base: Tables | None) -> Tables:
     doc = read_toml(path)
     problems: list[Problem] = []
-    templates = dict(base or {})
+    templates = dict(base[0]) if base else {}
+    pronounce = dict(base[1]) if base else {}
     for key, value in doc.data.items():
+        if key == PRONOUNCE_TABLE:
+            problems.extend(_load_pronounce(doc, value, pronounce))
+            continue
         if key not in PLACEHOLDERS:
-            close = difflib.get_close_matches(key, list(PLACEHOLDERS), n=1)
+            close = difflib.get_close_matches(key, [*PLACEHOLDERS, PRONOUNCE_TABLE], n=1)
             hint = f'; did you mean "{close[0]}"?' if close else ""
             problems.append(doc.problem((key,), f"unknown wording key{hint}"))
             continue
@@ -241,11 +266,36 @@ def _load(path: Path, base: Mapping[str, str] | None) -> dict[str, str]:
             )
     if problems:
         raise InputError(problems)
-    return templates
+    return templates, pronounce
+
+
+def _load_pronounce(doc: TomlDocument, table: object, pronounce: dict[str, str]) -> list[Problem]:
+    """Check the [pronounce] table and add its entries to `pronounce`."""
+    if not isinstance(table, dict):
+        return [
+            doc.problem(
+                (PRONOUNCE_TABLE,), 'expected a table like [pronounce] Dumbbell = "dumb bell"'
+            )
+        ]
+    problems = []
+    for written, said in table.items():
+        if not written.strip():
+            problems.append(
+                doc.problem((PRONOUNCE_TABLE, written), "a blank word cannot be pronounced")
+            )
+        elif not isinstance(said, str) or not said.strip():
+            problems.append(
+                doc.problem(
+                    (PRONOUNCE_TABLE, written), "expected the words to say instead, as text"
+                )
+            )
+        else:
+            pronounce[written] = said
+    return problems
 
 
 @cache
-def _builtin(language: str) -> dict[str, str]:
+def _builtin(language: str) -> Tables:
     with resources.as_file(_WORDING_DIR / f"{language}.toml") as path:
         return _load(path, None)
 
@@ -264,7 +314,7 @@ def load_wording(language: str | None = None, user_file: Path | None = None) -> 
                 )
             ]
         )
-    templates = _builtin(lang)
+    tables = _builtin(lang)
     if user_file is not None:
-        templates = _load(user_file, templates)
-    return Wording(lang, templates)
+        tables = _load(user_file, tables)
+    return Wording(lang, tables[0], tables[1])

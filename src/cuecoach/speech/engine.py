@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import sys
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -29,17 +30,28 @@ class SpeechEngine(Protocol):
 
     @property
     def name(self) -> str:
-        """ "espeak" or "pyttsx3"."""
+        """ "piper", "espeak" or "pyttsx3"."""
 
     @property
     def version(self) -> str:
         """Changes whenever the same settings could sound different (part of cache keys)."""
+
+    def fingerprint(self, settings: ResolvedSpeech) -> str:
+        """Everything besides the text that decides the samples (part of cache keys):
+        the engine's version, the voice (for a model file, its hash) and the
+        synthesis settings."""
 
     def synthesize(self, text: str, voice: ResolvedSpeech) -> Clip:
         """`text` spoken with the given settings: a mono float32 clip, untrimmed."""
 
     def voices(self) -> list[Voice]:
         """Every voice this engine can use here."""
+
+
+def notice(message: str) -> None:
+    """One line on stderr that does not stop the run (an engine fallback, a bad
+    cache entry). Looked up on every call, so a caller that captures stderr sees it."""
+    print(message, file=sys.stderr)
 
 
 _engines: dict[str, SpeechEngine] = {}
@@ -61,6 +73,10 @@ def load_engine(name: str) -> SpeechEngine:
 
 
 def _create(name: str) -> SpeechEngine:
+    if name == "piper":
+        from .piper_engine import PiperEngine
+
+        return PiperEngine()
     if name == "espeak":
         from .espeak import EspeakEngine
 
@@ -88,9 +104,15 @@ def find_voice(voices: list[Voice], wanted: str | None, language: str, engine: s
         for voice in voices:
             if key in (voice.id.casefold(), voice.name.casefold(), _basename(voice.id)):
                 return voice
-        names = sorted({v.name for v in voices} | {v.id for v in voices})
-        close = difflib.get_close_matches(wanted, names, n=5, cutoff=0.5)
-        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        if engine == "piper" and wanted.endswith(".onnx"):
+            from pathlib import Path
+
+            from .piper_engine import read_voice
+
+            path = Path(wanted).expanduser().resolve()
+            return read_voice(path, str(path)).voice
+        close = suggest_voices(voices, wanted)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise SpeechError(f"unknown {engine} voice {wanted!r}{hint} (`cuecoach voices` lists them)")
     lang = language.casefold().replace("_", "-")
     # Best first: espeak's plain language voice ("gmw/en" for "en"), a voice
@@ -111,6 +133,34 @@ def find_voice(voices: list[Voice], wanted: str | None, language: str, engine: s
     raise SpeechError(
         f"no {engine} voice speaks language {language!r} (`cuecoach voices` lists them)"
     )
+
+
+def _spelling(text: str) -> str:
+    return "".join(c if c.isalnum() else " " for c in text.casefold()).strip()
+
+
+def suggest_voices(voices: list[Voice], wanted: str, n: int = 5) -> list[str]:
+    """The voices whose name, id or language is closest to `wanted`, as "'id' (name)".
+
+    "english-us" should find "English (America)" (by name) and "gmw/en-US"
+    (by language), not whatever id happens to share most letters.
+    """
+    target = _spelling(wanted)
+    scored: list[tuple[float, str]] = []
+    for voice in voices:
+        names = [voice.name, voice.id, _basename(voice.id), *voice.languages]
+        # Whole names and each word of them: "Englsh" is close to the word "English".
+        candidates = {_spelling(name) for name in names}
+        candidates |= {word for name in list(candidates) for word in name.split()}
+        score = max(difflib.SequenceMatcher(None, target, c).ratio() for c in candidates)
+        # "english-us": every word of it in the voice's name, or its region in a language code.
+        words = target.split()
+        spelled = _spelling(" ".join(names))
+        score += 0.2 * sum(word in spelled.split() for word in words) / max(len(words), 1)
+        shown = f"'{voice.id}' ({voice.name})" if voice.name else f"'{voice.id}'"
+        scored.append((score, shown))
+    scored.sort(key=lambda pair: -pair[0])  # stable: equals keep the engine's order
+    return list(dict.fromkeys(name for score, name in scored if score >= 0.55))[:n]
 
 
 def list_voices(engine_name: str, language: str | None = None) -> list[Voice]:

@@ -14,9 +14,12 @@ runs in its own process, see `pyttsx3_engine`, and never shares this one.)
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
+import json
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +37,7 @@ INSTALL_HINT = (
 # Constants from espeak-ng's speak_lib.h.
 # Output modes: 0 playback, 1 retrieval (synthesis on a library thread), 2 synchronous.
 AUDIO_OUTPUT_SYNCHRONOUS = 2  # as retrieval, but espeak_Synth returns when synthesis is done
-_INITIALIZE_DONT_EXIT = 0x8000  # report a missing data folder instead of calling exit()
+INITIALIZE_DONT_EXIT = 0x8000  # report a missing data folder instead of calling exit()
 _CHARS_UTF8 = 1
 _POS_CHARACTER = 1
 _RATE = 1
@@ -100,73 +103,70 @@ def find_library() -> tuple[str, str | None]:
 
 
 class EspeakLibrary:
-    """The process's one loaded and initialised libespeak-ng, in synchronous mode."""
+    """libespeak-ng in synchronous mode, loaded afresh for every phrase.
+
+    The library's wave generator keeps state from one phrase to the next (a
+    pitch-flutter position and the phase of the glottal wave, function-level
+    statics that no API resets; ``espeak_ng_SetRandSeed`` does not touch
+    them), so the same text came out a few samples longer or shorter
+    depending on what was said before it, and exports depended on what the
+    cache held. Unloading the library and loading it again gives every
+    phrase the state of a new process, for about 4 ms.
+    """
 
     lock = threading.RLock()
     _instance: EspeakLibrary | None = None
 
     def __init__(self) -> None:
-        path, data = find_library()
-        try:
-            self.dll = ctypes.CDLL(path)
-        except OSError as exc:
-            raise SpeechError(f"cannot load {path} ({exc}): {INSTALL_HINT}") from None
-        self.data_path = data
-        self._declare()
-        # The data path must be passed here, before any other call: without it
-        # the library looks in a compiled-in folder and exits the process.
-        rate = self.dll.espeak_Initialize(
-            AUDIO_OUTPUT_SYNCHRONOUS,
-            _BUFFER_MS,
-            data.encode() if data else None,
-            _INITIALIZE_DONT_EXIT,
-        )
-        if rate <= 0:
-            raise SpeechError(f"libespeak-ng at {path} failed to start: {INSTALL_HINT}")
-        self.output_mode = AUDIO_OUTPUT_SYNCHRONOUS
-        self.sample_rate: int = rate
-        self.version: str = self.dll.espeak_Info(None).decode()
+        self.path, self.data_path = find_library()
         self._chunks: list[bytes] = []
         # The thread the synth callback last ran on: the caller's, in synchronous mode.
         self.callback_thread: int | None = None
-        # Kept referenced for as long as the library may call it; only this
-        # module uses the library, so it is installed once.
+        # Kept referenced for as long as a loaded library may call it.
         self._callback = _SynthCallback(self._collect)
-        self.dll.espeak_SetSynthCallback(self._callback)
+        with self._loaded() as dll:
+            self.sample_rate: int = self._rate
+            self.version: str = dll.espeak_Info(None).decode()
+            self._voices = _list_voices(dll)
 
     @classmethod
     def get(cls) -> EspeakLibrary:
-        """The shared instance, loaded and initialised on first use."""
+        """The shared instance (the library is checked to load and start on first use)."""
         with cls.lock:
             if cls._instance is None:
                 cls._instance = cls()
             return cls._instance
 
-    def _declare(self) -> None:
-        dll = self.dll
-        dll.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
-        dll.espeak_Initialize.restype = ctypes.c_int
-        dll.espeak_Info.argtypes = [ctypes.c_void_p]
-        dll.espeak_Info.restype = ctypes.c_char_p
-        dll.espeak_SetSynthCallback.argtypes = [_SynthCallback]
-        dll.espeak_SetSynthCallback.restype = None
-        dll.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
-        dll.espeak_SetVoiceByName.restype = ctypes.c_int
-        dll.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
-        dll.espeak_SetParameter.restype = ctypes.c_int
-        dll.espeak_ListVoices.argtypes = [ctypes.c_void_p]
-        dll.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_VoiceStruct))
-        dll.espeak_Synth.argtypes = [
-            ctypes.c_void_p,
-            ctypes.c_size_t,
-            ctypes.c_uint,
-            ctypes.c_int,
-            ctypes.c_uint,
-            ctypes.c_uint,
-            ctypes.c_void_p,
-            ctypes.c_void_p,
-        ]
-        dll.espeak_Synth.restype = ctypes.c_int
+    @contextlib.contextmanager
+    def _loaded(self) -> Iterator[ctypes.CDLL]:
+        """The library freshly loaded and initialised; unloaded again on exit."""
+        with self.lock:
+            try:
+                dll = ctypes.CDLL(self.path)
+            except OSError as exc:
+                raise SpeechError(f"cannot load {self.path} ({exc}): {INSTALL_HINT}") from None
+            try:
+                _declare(dll)
+                # The data path must be passed here, before any other call: without it
+                # the library looks in a compiled-in folder and exits the process.
+                data = self.data_path
+                rate = dll.espeak_Initialize(
+                    AUDIO_OUTPUT_SYNCHRONOUS,
+                    _BUFFER_MS,
+                    data.encode() if data else None,
+                    INITIALIZE_DONT_EXIT,
+                )
+                if rate <= 0:
+                    raise SpeechError(
+                        f"libespeak-ng at {self.path} failed to start: {INSTALL_HINT}"
+                    )
+                self._rate = int(rate)
+                dll.espeak_SetSynthCallback(self._callback)
+                yield dll
+            finally:
+                with contextlib.suppress(AttributeError):
+                    dll.espeak_Terminate()
+                _unload(dll)
 
     def _collect(
         self,
@@ -182,39 +182,79 @@ class EspeakLibrary:
 
     def voices(self) -> list[Voice]:
         """Every voice in the data folder, in the library's order."""
-        with self.lock:
-            listed = self.dll.espeak_ListVoices(None)
-            found: list[Voice] = []
-            i = 0
-            while listed[i]:
-                v = listed[i].contents
-                found.append(
-                    Voice(
-                        id=(v.identifier or b"").decode(),
-                        name=(v.name or b"").decode(),
-                        languages=_languages(v.languages),
-                    )
-                )
-                i += 1
-        return found
+        return list(self._voices)
 
     def synthesize(self, text: str, voice: str, rate: int, volume: float) -> bytes:
         """16-bit PCM at `sample_rate` for `text`."""
         data = text.encode("utf-8") + b"\0"
-        with self.lock:
-            if self.dll.espeak_SetVoiceByName(voice.encode()) != _EE_OK:
+        with self._loaded() as dll:
+            if dll.espeak_SetVoiceByName(voice.encode()) != _EE_OK:
                 raise SpeechError(f"espeak cannot load voice {voice!r}")
-            self.dll.espeak_SetParameter(_RATE, rate, 0)
-            self.dll.espeak_SetParameter(_VOLUME, round(volume * _NORMAL_VOLUME), 0)
+            dll.espeak_SetParameter(_RATE, rate, 0)
+            dll.espeak_SetParameter(_VOLUME, round(volume * _NORMAL_VOLUME), 0)
             self._chunks = []
             # Returns when the phrase is fully synthesized (synchronous mode).
-            status = self.dll.espeak_Synth(
+            status = dll.espeak_Synth(
                 data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
             )
             chunks, self._chunks = self._chunks, []
         if status != _EE_OK:
             raise SpeechError(f"espeak failed to synthesize {text!r} (status {status})")
         return b"".join(chunks)
+
+
+def _declare(dll: ctypes.CDLL) -> None:
+    dll.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+    dll.espeak_Initialize.restype = ctypes.c_int
+    dll.espeak_Info.argtypes = [ctypes.c_void_p]
+    dll.espeak_Info.restype = ctypes.c_char_p
+    dll.espeak_SetSynthCallback.argtypes = [_SynthCallback]
+    dll.espeak_SetSynthCallback.restype = None
+    dll.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+    dll.espeak_SetVoiceByName.restype = ctypes.c_int
+    dll.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+    dll.espeak_SetParameter.restype = ctypes.c_int
+    dll.espeak_ListVoices.argtypes = [ctypes.c_void_p]
+    dll.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_VoiceStruct))
+    dll.espeak_Terminate.argtypes = []
+    dll.espeak_Terminate.restype = ctypes.c_int
+    dll.espeak_Synth.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_uint,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.c_uint,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+    ]
+    dll.espeak_Synth.restype = ctypes.c_int
+
+
+def _unload(dll: ctypes.CDLL) -> None:
+    """Drop the process's reference to the library, so the next load starts clean."""
+    import _ctypes
+
+    close = getattr(_ctypes, "dlclose", None) or getattr(_ctypes, "FreeLibrary", None)
+    if close is not None:
+        close(dll._handle)
+
+
+def _list_voices(dll: ctypes.CDLL) -> tuple[Voice, ...]:
+    listed = dll.espeak_ListVoices(None)
+    found: list[Voice] = []
+    i = 0
+    while listed[i]:
+        v = listed[i].contents
+        found.append(
+            Voice(
+                id=(v.identifier or b"").decode(),
+                name=(v.name or b"").decode(),
+                languages=_languages(v.languages),
+            )
+        )
+        i += 1
+    return tuple(found)
 
 
 def _languages(pointer: int | None) -> tuple[str, ...]:
@@ -241,6 +281,10 @@ class EspeakEngine:
     def voices(self) -> list[Voice]:
         """The voices espeak-ng ships with (one per language and accent)."""
         return self._library.voices()
+
+    def fingerprint(self, settings: ResolvedSpeech) -> str:
+        """Everything besides the text that decides the samples."""
+        return json.dumps([self.version, self._library.path, settings.voice, settings.rate])
 
     def synthesize(self, text: str, voice: ResolvedSpeech) -> Clip:
         """`text` spoken with `voice`, as a mono clip at the library's sample rate."""

