@@ -448,7 +448,7 @@ def _unit(
     unit = check.string((*parts, "unit"), table["unit"], limit=30)
     if unit is not None and kind not in (WorkKind.REPS, None):
         check.error((*parts, "unit"), "a unit is only spoken for reps")
-    return unit
+    return units.written_unit(unit)
 
 
 def _cues(check: Checker, parts: KeyPath, table: Mapping[str, Any]) -> tuple[str, ...] | None:

@@ -187,9 +187,9 @@ class DoSpec:
 
 SIDE_LABELS = ("side", "leg", "arm")
 AMRAP_WORDS = ("amrap", "max")
-# Sides at the end of a do: "/side", "/legs", "per side", "each leg", "a side", "each".
+# Sides at the end of a do: "/side", "/legs", "per side", "per-side", "each leg", "a side", "each".
 _SIDES = re.compile(
-    r"(?:/\s*(?P<slash>[^\W\d_]+)|(?<![^\s\d])(?P<prep>per|each|a)\s+(?P<word>[^\W\d_]+)"
+    r"(?:/\s*(?P<slash>[^\W\d_]+)|(?<![^\s\d])(?P<prep>per|each|a)[\s-]+(?P<word>[^\W\d_]+)"
     r"|(?<![^\s\d])(?P<each>each))\s*$",
     re.IGNORECASE,
 )
@@ -201,6 +201,8 @@ _AMOUNT = re.compile(
 # Words a user may mean as a unit or a side: a close miss is an error with a
 # suggestion, never a silent rep name ("3x30 secnds" is not 30 "secnds").
 _UNIT_WORDS = (*_SECONDS_PER_UNIT, *_METRES_PER_UNIT, "side", "sides", "leg", "legs", "arm", "arms")
+# The default unit written out: "3x10 rep" is said "10 reps", as "3x10" is.
+_DEFAULT_UNITS = ("rep", "reps")
 _SMALLEST_METRES = 5  # "3x1m" under this is far likelier minutes than metres: refused
 
 
@@ -221,10 +223,15 @@ def _side(value: str, match: re.Match[str]) -> str | None:
     )
 
 
-def _looks_like_unit(value: str, word: str) -> None:
-    """Refuse a rep word that is a near miss of a unit or side word."""
+def _looks_like_unit(value: str, word: str, rest: str) -> None:
+    """Refuse a rep word that is a near miss of a unit or side word.
+
+    A side word followed by more words names the reps ("10 leg raises").
+    """
     close = difflib.get_close_matches(word.lower(), _UNIT_WORDS, n=1, cutoff=0.75)
     if close and close[0].removesuffix("s") in SIDE_LABELS:
+        if rest:
+            return
         label = close[0].removesuffix("s")
         raise UnitError(f'"{value}": for sides write "per {label}", "each {label}" or "/{label}"')
     if close:
@@ -249,6 +256,8 @@ def parse_do(value: object) -> DoSpec:
         side_label = _side(value, side)
         if side_label is not None:
             words = words[: side.start()].strip()
+            if (twice := _SIDES.search(words)) and _side(value, twice) is not None:
+                raise UnitError(f'"{value}": write the sides once, at the end ("3x10 per side")')
     spec = _amount_of(value, m.group("sets"), amount, words)
     if side_label is None:
         return spec
@@ -286,9 +295,19 @@ def _amount_of(value: str, sets_text: str, amount: str, words: str) -> DoSpec:
             raise UnitError(f'"{value}": {exc}') from None
         return DoSpec(sets, WorkKind.TIME, seconds=seconds)
     if unit is not None:
-        _looks_like_unit(value, unit.split()[0])
-        if not re.fullmatch(r"[^\W\d_][\w'|-]*(?:\s+[^\W\d_][\w'|-]*)*", unit):
+        first, _, rest = unit.partition(" ")
+        _looks_like_unit(value, first, rest.strip())
+        # Letters only (with ' | -): "3x10x2" or "3x10 2" is no rep name.
+        word = r"[^\W\d_](?:[^\W\d_]|['|-])*"
+        if not re.fullmatch(rf"{word}(?:\s+{word})*", unit):
             raise UnitError(f"expected {DO_HELP}, got {_describe(value)}")
     if "." in amount:
         raise UnitError(f'"{value}": a rep count must be a whole number')
-    return DoSpec(sets, WorkKind.REPS, reps=int(amount), unit=words or None)
+    return DoSpec(sets, WorkKind.REPS, reps=int(amount), unit=written_unit(words))
+
+
+def written_unit(words: str | None) -> str | None:
+    """The rep unit as written, or None for the default one ("reps")."""
+    if words is None or words.strip().lower() in _DEFAULT_UNITS:
+        return None
+    return words.strip() or None
