@@ -96,3 +96,29 @@ def test_import_lists_unread_lines_and_writes_nothing_over_files(tmp_path: Path)
     again = runner.invoke(cli, ["import", str(notes), "-o", str(tmp_path)])
     assert again.exit_code == 2
     assert "not overwriting" in again.output
+
+
+def test_notes_in_many_styles_give_files_check_accepts(tmp_path: Path) -> None:
+    """Found by probing: amounts out of range were written into files `check`
+    refused, lines like "Squats 3 x 8-12" were taken for headings and their
+    exercises dropped unlisted, "@ RPE 7" and "bodyweight" were not loads, and
+    markdown marks stayed in titles."""
+    text = (ROOT / "tests" / "data" / "notes" / "many-styles.txt").read_text("utf-8")
+    notes = read_notes(text, builtin_library())
+    assert [s.title for s in notes.sessions] == ["Monday", "Wednesday"]
+    monday, wednesday = notes.sessions
+    assert [(e.name, e.do, e.load) for e in monday.exercises] == [
+        ("Push-Ups", "3x12", None),
+        ("Bench press", "3x8", "60kg"),
+        ("Romanian deadlift", "3x10", "RPE 7"),
+        ("Calf raises", "3x15", "bodyweight"),
+    ]
+    assert [(e.name, e.do) for e in wednesday.exercises] == [("Wall sit", "3x45s")]
+    assert [n for n, _, _ in notes.unread] == [6, 7, 10, 11, 12]
+    result = CliRunner().invoke(
+        cli,
+        ["import", str(ROOT / "tests" / "data" / "notes" / "many-styles.txt"), "-o", str(tmp_path)],
+    )
+    assert result.exit_code == 0, result.output
+    written = sorted(str(p) for p in tmp_path.glob("*.toml"))
+    assert CliRunner().invoke(cli, ["check", *written]).exit_code == 0

@@ -13,8 +13,8 @@ import json
 import re
 from dataclasses import dataclass
 
-from . import units
 from .library import Library
+from .parse import exercise_problems
 
 _BULLET = re.compile(r"^\s*(?:[•*·▪◦‣-]|\d+[.)])\s+")
 # NAME, a separator with space before it, a colon or only space, then SETS x AMOUNT.
@@ -26,7 +26,18 @@ _EXERCISE = re.compile(
 _SETS_OF = re.compile(r"^(\d+)\s*sets?\s*(?:of|[x×,])?\s*", re.IGNORECASE)  # "3 sets of 12"
 _SIDES = re.compile(r"\s*\(?\b(?:each|per|a)\s+(side|leg|arm)s?\)?", re.IGNORECASE)  # "each leg"
 _REPS_WORD = re.compile(r"\s*\breps?\b", re.IGNORECASE)  # "12 reps": reps are the default
-_LOAD = re.compile(r"\s*(?:@|with)\s*(?P<load>\d+(?:\.\d+)?\s*(?:kg|lb)s?)\s*$", re.IGNORECASE)
+_LOAD = re.compile(
+    r"\s*(?:(?:@|with|at)\s*(?P<load>\d+(?:\.\d+)?\s*(?:kg|lb)s?|rpe\s*\d+(?:\.\d+)?)"
+    r"|(?:@|with|at)?\s*\(?(?P<bodyweight>bodyweight|body\s*weight|bw)\)?)\s*$",
+    re.IGNORECASE,
+)  # "@ 12kg", "@ RPE 8", "bodyweight"
+# A line that tried to give an amount ("Squats 3 x 8-12", "Jumping jacks 1 min")
+# is listed as not read, never taken for a heading.
+_TRIED_AMOUNT = re.compile(
+    r"\d\s*(?:[x×]\s*\d|sets?\b|reps?\b|s\b|secs?\b|seconds?\b|mins?\b|minutes?\b"
+    r"|m\b|km\b|kg\b|lbs?\b)",
+    re.IGNORECASE,
+)
 _DISTANCE_IN_NAME = re.compile(r"\s*\((?P<distance>\d+(?:\.\d+)?\s*k?m)\)\s*$", re.IGNORECASE)
 MAX_HEADING = 80
 
@@ -68,7 +79,12 @@ def _exercise(text: str, line: int, library: Library) -> NoteExercise | str:
     amount = m["amount"].strip()
     load = None
     if weight := _LOAD.search(amount):
-        load = weight["load"].replace(" ", "").lower().removesuffix("s")
+        if weight["bodyweight"]:
+            load = "bodyweight"
+        elif weight["load"].lower().startswith("rpe"):
+            load = "RPE " + weight["load"][3:].strip()
+        else:
+            load = weight["load"].replace(" ", "").lower().removesuffix("s")
         amount = amount[: weight.start()]
     amount = _SETS_OF.sub(r"\1x", amount).replace("×", "x").replace("X", "x")
     amount = re.sub(r"\s*x\s*", "x", amount, count=1)
@@ -81,10 +97,9 @@ def _exercise(text: str, line: int, library: Library) -> NoteExercise | str:
         if side is None:
             return f'a distance in the name takes 1 per set, like "3×1", not "{rest}"'
         amount = f"{sets}x{d['distance'].replace(' ', '')}{side[1] or ''}"
-    try:
-        units.parse_do(amount)
-    except units.UnitError as exc:
-        return str(exc)
+    table = {"name": name, "do": amount} | ({"load": load} if load else {})
+    if problems := exercise_problems(table, library):
+        return "; ".join(problems)  # the file written must pass `check`
     closest = None if library.find(name) is not None else library.suggest(name)
     return NoteExercise(name, amount, line, load, closest)
 
@@ -94,6 +109,7 @@ def _is_heading(text: str) -> bool:
     tried = re.search(r"(?:\s[-–—]|:)\s*\d", text) is not None and not text.lower().startswith(
         ("day", "week", "session")
     )
+    tried = tried or _TRIED_AMOUNT.search(text) is not None
     return len(text) <= MAX_HEADING and not tried and not text.endswith((".", ",", ";"))
 
 
@@ -123,7 +139,8 @@ def read_notes(text: str, library: Library) -> Notes:
             close()
             if heading is not None and title is None and not sessions:
                 title = heading  # a heading with no exercises under it names the program
-            heading = body.rstrip(":").strip()
+            # Markdown marks are no part of the title: "## Day 1", "**Day 1**".
+            heading = body.strip("#*_ ").rstrip(":").strip()
         else:
             unread.append((number, line, read))
     close()

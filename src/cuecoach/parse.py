@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from . import units
-from .checker import MAX_TEXT, Checker, shown_number, sorted_problems, type_name
+from .checker import (
+    COMMAND_LINE,
+    MAX_TEXT,
+    Checker,
+    shown_number,
+    sorted_problems,
+    type_name,
+)
 from .errors import InputError, Problem
 from .library import Library, builtin_library, load_library
 from .model import (
@@ -818,6 +825,17 @@ def _session(doc: TomlDocument, library: Library | None) -> Session:
         lead_in_ms=defaults.lead_in_ms if lead_in is None else lead_in,
         lead_in_given=lead_in is not None or defaults.lead_in_given,
     )
+
+
+def exercise_problems(table: Mapping[str, Any], library: Library) -> list[str]:
+    """What `check` would say against one exercise table, messages only.
+
+    For writers of session files (`cuecoach import`): a file they write is one
+    `check` accepts, with the very same limits.
+    """
+    check = Checker(COMMAND_LINE)
+    _exercise(check, 0, dict(table), Timing(), library)
+    return [problem.message for problem in check.problems]
 
 
 def is_program(data: dict[str, Any]) -> bool:
