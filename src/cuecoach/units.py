@@ -234,6 +234,11 @@ def _looks_like_unit(value: str, word: str, rest: str) -> None:
             return
         label = close[0].removesuffix("s")
         raise UnitError(f'"{value}": for sides write "per {label}", "each {label}" or "/{label}"')
+    if close and close[0] == word.lower():  # a known unit, then words it cannot read
+        raise UnitError(
+            f'"{value}": "{rest}" after "{word}" is not understood; sides are written '
+            '"per side", "each leg" or "/arm"'
+        )
     if close:
         raise UnitError(f'"{value}": unknown unit "{word}"; did you mean "{close[0]}"?')
 
