@@ -120,7 +120,7 @@ class Checker:
             self.error(parts, f"expected at most {limit} characters, got {len(text)}")
             return None
         if not text:
-            self.error(parts, f"expected {what}, got an empty string")
+            self.error(parts, f"expected {what} with some text in it, got an empty string")
             return None
         return text
 
