@@ -635,6 +635,9 @@ def _unused_keys(check: Checker, index: int, table: Mapping[str, Any], exercise:
         _no_effect(check, parts, table, "rep_time", "beside tempo: a rep lasts the tempo")
     if not exercise.amrap:
         _no_effect(check, parts, table, "cap", 'unless reps = "max" or do = "3xAMRAP"')
+    else:  # the set lasts its cap, said "as many reps as you can"
+        for key in ("rep_time", "count_reps", "tempo", "unit"):
+            _no_effect(check, parts, table, key, "on an as-many-as-you-can set")
     if exercise.kind is not WorkKind.DISTANCE:
         _no_effect(check, parts, table, "pace", f"on a {exercise.kind.value} exercise")
     if not exercise.per_side:
