@@ -450,8 +450,8 @@ def _unit(
     check: Checker, parts: KeyPath, table: Mapping[str, Any], kind: WorkKind | None
 ) -> str | None:
     """What the reps are called when spoken ("taps"), if `unit` is written."""
-    if "unit" not in table or "do" in table:
-        return None  # "do" gives its own unit; a clash is reported with the amount
+    if "unit" not in table:
+        return None  # beside a "do" that gives a unit too, the clash is reported with the amount
     unit = check.string((*parts, "unit"), table["unit"], limit=30)
     if unit is not None and kind not in (WorkKind.REPS, None):
         check.error((*parts, "unit"), "a unit is only spoken for reps")
