@@ -12,6 +12,7 @@ from cuecoach.library import builtin_library
 from cuecoach.model import Exercise, Program
 from cuecoach.notes import read_notes
 from cuecoach.parse import load, load_session
+from cuecoach.units import parse_do
 
 
 def guide_section() -> str:
@@ -122,3 +123,14 @@ def test_notes_in_many_styles_give_files_check_accepts(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     written = sorted(str(p) for p in tmp_path.glob("*.toml"))
     assert CliRunner().invoke(cli, ["check", *written]).exit_code == 0
+
+
+def test_amounts_in_brackets_and_sides_as_notes_write_them() -> None:
+    """Found by probing: "(3x12)" was not read, "ea side" and "on each side"
+    were taken for rep names, with no sides timed."""
+    text = "Push-ups (3x12)\nDead bug 3x10 ea side\nRows 3x10 reps on each side\nPallof 3 x 10 ea"
+    (session,) = read_notes(text, builtin_library()).sessions
+    specs = [parse_do(e.do) for e in session.exercises]
+    assert [(s.reps, s.per_side, s.unit) for s in specs] == [
+        (12, False, None), (10, True, None), (10, True, None), (10, True, None)
+    ]  # fmt: skip

@@ -17,14 +17,17 @@ from .library import Library
 from .parse import exercise_problems
 
 _BULLET = re.compile(r"^\s*(?:[•*·▪◦‣-]|\d+[.)])\s+")
-# NAME, a separator with space before it, a colon or only space, then SETS x AMOUNT.
+# NAME, a separator with space before it, a colon or only space, then SETS x AMOUNT
+# (in brackets or not).
 _EXERCISE = re.compile(
-    r"^(?P<name>.+?)(?:\s*(?:\s[-–—]|:)\s*|\s+)(?P<amount>\d+\s*(?:[x×]|sets?\b)\s*\S.*)$",
+    r"^(?P<name>.+?)(?:\s*(?:\s[-–—]|:)\s*|\s+)\(?(?P<amount>\d+\s*(?:[x×]|sets?\b)\s*\S.*)$",
     re.IGNORECASE,
 )
 # How people write the parts of an amount, and the shorthand each becomes.
 _SETS_OF = re.compile(r"^(\d+)\s*sets?\s*(?:of|[x×,])?\s*", re.IGNORECASE)  # "3 sets of 12"
-_SIDES = re.compile(r"\s*\(?\b(?:each|per|a)\s+(side|leg|arm)s?\)?", re.IGNORECASE)  # "each leg"
+_SIDES = re.compile(
+    r"\s*\(?\b(?:on\s+)?(?:each|ea|per|a)\s+(side|leg|arm)s?\)?", re.IGNORECASE
+)  # "each leg", "on each side", "ea side"
 _REPS_WORD = re.compile(r"\s*\breps?\b", re.IGNORECASE)  # "12 reps": reps are the default
 _LOAD = re.compile(
     r"\s*(?:(?:@|with|at)\s*(?P<load>\d+(?:\.\d+)?\s*(?:kg|lb)s?|rpe\s*\d+(?:\.\d+)?)"
@@ -77,6 +80,8 @@ def _exercise(text: str, line: int, library: Library) -> NoteExercise | str:
         return "expected NAME – SETS×AMOUNT, like “Push-Ups – 3×12”"
     name = m["name"].strip().replace("’", "'")
     amount = m["amount"].strip()
+    if amount.count(")") > amount.count("("):  # "Push-ups (3x12)"
+        amount = amount.removesuffix(")").strip()
     load = None
     if weight := _LOAD.search(amount):
         if weight["bodyweight"]:

@@ -189,10 +189,11 @@ SIDE_LABELS = ("side", "leg", "arm")
 AMRAP_WORDS = ("amrap", "max")
 # Sides at the end of a do: "/side", "/legs", "per side", "per-side", "each leg", "a side", "each".
 _SIDES = re.compile(
-    r"(?:/\s*(?P<slash>[^\W\d_]+)|(?<![^\s\d])(?P<prep>per|each|a)[\s-]+(?P<word>[^\W\d_]+)"
-    r"|(?<![^\s\d])(?P<each>each))\s*$",
+    r"(?:/\s*(?P<slash>[^\W\d_]+)"
+    r"|(?<![^\s\d])(?:on\s+)?(?P<prep>per|each|ea|a)[\s-]+(?P<word>[^\W\d_]+)"
+    r"|(?<![^\s\d])(?P<each>each|ea))\s*$",
     re.IGNORECASE,
-)
+)  # "on each side" and "ea" (each) as notes write them
 _DO = re.compile(r"(?P<sets>\d+)\s*[x×]\s*(?P<rest>.*)", re.DOTALL | re.IGNORECASE)
 _AMOUNT = re.compile(
     rf"(?P<amount>{_NUMBER}(?::[0-5]\d)?|(?:{'|'.join(AMRAP_WORDS)})\b)\s*(?P<words>.*)",
@@ -203,6 +204,7 @@ _AMOUNT = re.compile(
 _UNIT_WORDS = (*_SECONDS_PER_UNIT, *_METRES_PER_UNIT, "side", "sides", "leg", "legs", "arm", "arms")
 # The default unit written out: "3x10 rep" is said "10 reps", as "3x10" is.
 _DEFAULT_UNITS = ("rep", "reps")
+_SIDE_WORDS = ("on", "per", "each", "ea", "a")  # the start of a side phrase
 _SMALLEST_METRES = 5  # "3x1m" under this is far likelier minutes than metres: refused
 
 
@@ -302,6 +304,14 @@ def _amount_of(value: str, sets_text: str, amount: str, words: str) -> DoSpec:
     if unit is not None:
         first, _, rest = unit.partition(" ")
         _looks_like_unit(value, first, rest.strip())
+        last = unit.split()[-1].removesuffix("s")
+        if last in _SIDE_WORDS:  # "3x10 on/side": a side phrase cut short
+            raise UnitError(
+                f'"{value}": "{unit}" is no rep name; write sides "per side", '
+                '"on each leg" or "/arm"'
+            )
+        if last in SIDE_LABELS:  # "3x10 left side", "3x10 both sides": no side phrase
+            raise UnitError(f'"{value}": for sides write "per {last}", "each {last}" or "/{last}"')
         # Letters only (with ' | -): "3x10x2" or "3x10 2" is no rep name.
         word = r"[^\W\d_](?:[^\W\d_]|['|-])*"
         if not re.fullmatch(rf"{word}(?:\s+{word})*", unit):
