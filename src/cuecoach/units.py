@@ -204,6 +204,17 @@ _AMOUNT = re.compile(
 _UNIT_WORDS = (*_SECONDS_PER_UNIT, *_METRES_PER_UNIT, "side", "sides", "leg", "legs", "arm", "arms")
 # The default unit written out: "3x10 rep" is said "10 reps", as "3x10" is.
 _DEFAULT_UNITS = ("rep", "reps")
+# Units a user may write that cuecoach does not time: never a silent rep name
+# ("3x400 yards" is not 400 reps of 3 s).
+_FOREIGN_UNITS = {
+    **dict.fromkeys(("mile", "miles", "mi", "yard", "yards", "yd", "yds", "ft", "feet", "foot"),
+                    "distance"),
+    **dict.fromkeys(("kg", "kgs", "kilo", "kilos", "lb", "lbs", "pound", "pounds"), "load"),
+}  # fmt: skip
+_FOREIGN_HINT = {
+    "distance": 'distances are in metres or km, like "3x400m" or "3x1.6km"',
+    "load": 'a weight goes in its own key, like load = "12kg"; do gives sets and reps',
+}
 _SIDE_WORDS = ("on", "per", "each", "ea", "a")  # the start of a side phrase
 _SMALLEST_METRES = 5  # "3x1m" under this is far likelier minutes than metres: refused
 
@@ -251,13 +262,14 @@ def parse_do(value: object) -> DoSpec:
     ``"2x1:30"``, ``"3xAMRAP"``."""
     if not isinstance(value, str):
         raise UnitError(f"expected {DO_HELP}, got {_describe(value)}")
-    text = _text(value, DO_HELP)
+    text = _text(value, DO_HELP).removesuffix(".")  # "3x10 each side." as a sentence ends
     m = _DO.fullmatch(text)
     amount_match = _AMOUNT.fullmatch(m.group("rest")) if m else None
     if m is None or amount_match is None:
         raise UnitError(f"expected {DO_HELP}, got {_describe(value)}")
     amount = amount_match.group("amount").lower()
-    words = amount_match.group("words").strip()
+    # Sides in brackets, as notes write them: "3x10 (each side)".
+    words = re.sub(r"\(([^()]*)\)$", r"\1", amount_match.group("words").strip()).strip()
     side_label = None
     if side := _SIDES.search(words):
         side_label = _side(value, side)
@@ -302,6 +314,9 @@ def _amount_of(value: str, sets_text: str, amount: str, words: str) -> DoSpec:
             raise UnitError(f'"{value}": {exc}') from None
         return DoSpec(sets, WorkKind.TIME, seconds=seconds)
     if unit is not None:
+        for word in re.findall(r"[^\W\d_]+", unit):
+            if word in _FOREIGN_UNITS:
+                raise UnitError(f'"{value}": {_FOREIGN_HINT[_FOREIGN_UNITS[word]]}')
         first, _, rest = unit.partition(" ")
         _looks_like_unit(value, first, rest.strip())
         last = unit.split()[-1].removesuffix("s")
