@@ -23,6 +23,7 @@ from .checker import (
     shown_number,
     sorted_problems,
     type_name,
+    unquoted_hint,
 )
 from .errors import InputError, Problem
 from .library import Library, builtin_library, load_library
@@ -401,7 +402,8 @@ def _amount_keyed(
         if _too_long(check, here, table[key], 'a whole number or "max"'):
             return None
         if table[key].strip().lower() not in units.AMRAP_WORDS:  # reps = "max"
-            check.error(here, f'expected a whole number or "max", got "{table[key]}"')
+            hint = unquoted_hint(here, table[key])
+            check.error(here, f'expected a whole number or "max", got "{table[key]}"{hint}')
             return None
         return None if sets is None else _Amount(WorkKind.REPS, sets, amrap=True)
     if key == "reps":
