@@ -114,7 +114,8 @@ def _is_heading(text: str) -> bool:
     tried = re.search(r"(?:\s[-–—]|:)\s*\d", text) is not None and not text.lower().startswith(
         ("day", "week", "session")
     )
-    tried = tried or _TRIED_AMOUNT.search(text) is not None
+    # ... as did "10 push-ups" and "3 rounds:": a count first is no heading.
+    tried = tried or _TRIED_AMOUNT.search(text) is not None or text[:1].isdigit()
     return len(text) <= MAX_HEADING and not tried and not text.endswith((".", ",", ";"))
 
 
