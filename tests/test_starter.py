@@ -41,7 +41,12 @@ def test_samples_are_the_shipped_sessions(tmp_path: Path, monkeypatch: pytest.Mo
     written = (tmp_path / "day1-upper-core.toml").read_text("utf-8")
     assert written == (SESSIONS / "day1-upper-core.toml").read_text("utf-8")
     code, out = invoke("init", "--sample", "nope")
-    assert code == 2 and 'no single sample "nope"' in out
+    assert code == 2 and '"nope" is no sample' in out
+    # Found by probing: a name typed with capitals or ".toml" was no sample.
+    assert invoke("init", "--sample", "Push-Pull.toml")[0] == 0
+    assert (tmp_path / "push-pull-supersets.toml").exists()
+    code, out = invoke("init", "--sample", "day")
+    assert code == 2 and '"day" matches more than one sample' in out
 
 
 def test_init_refuses_to_overwrite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -67,9 +67,11 @@ def sample_files(name: str) -> dict[str, str]:
     import tomllib
 
     names = sample_names()
-    matches = [n for n in names if n == name] or [n for n in names if n.startswith(name)]
-    if len(matches) != 1:
-        raise CuecoachError(f'no single sample "{name}"; samples: {", ".join(names)}')
+    key = name.strip().lower().removesuffix(".toml")  # "Day1", "week.toml" as typed
+    matches = [n for n in names if n == key] or [n for n in names if n.startswith(key)]
+    if len(matches) != 1 or not key:
+        which = "matches more than one" if len(matches) > 1 and key else "is no"
+        raise CuecoachError(f'"{name}" {which} sample; samples: {", ".join(names)}')
     folder = resources.files(SAMPLES_PACKAGE).joinpath(SAMPLES_DIR[0]).joinpath(SAMPLES_DIR[1])
     files = {f"{matches[0]}.toml": folder.joinpath(f"{matches[0]}.toml").read_text("utf-8")}
     listed = tomllib.loads(files[f"{matches[0]}.toml"]).get("sessions", [])
