@@ -134,3 +134,25 @@ def test_amounts_in_brackets_and_sides_as_notes_write_them() -> None:
     assert [(s.reps, s.per_side, s.unit) for s in specs] == [
         (12, False, None), (10, True, None), (10, True, None), (10, True, None)
     ]  # fmt: skip
+
+
+def test_a_comment_after_the_amount_is_kept_and_a_rest_in_it_is_used(tmp_path: Path) -> None:
+    """Found by probing: "Plank 3x30s (rest 30s)" or "Side Plank – 3×30s/side –
+    focus on hips" were not read at all."""
+    text = (
+        "Day 1\nPlank 3x30s (rest 30s)\nRows 3x10 - rest 60s\n"
+        "Side Plank – 3×30s/side – focus on hips\nCurls 3x10 (rest 10h)\n"
+    )
+    notes = read_notes(text, builtin_library())
+    (session,) = notes.sessions
+    assert [(e.do, e.rest, e.note) for e in session.exercises] == [
+        ("3x30s", "30s", None), ("3x10", "60s", None), ("3x30s/side", None, "focus on hips")
+    ]  # fmt: skip
+    assert [n for n, _, _ in notes.unread] == [5]  # a rest out of range is not taken
+    notes_file = tmp_path / "n.txt"
+    notes_file.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert CliRunner().invoke(cli, ["import", str(notes_file), "-o", str(out)]).exit_code == 0
+    day = load_session(out / "01-day-1.toml")
+    assert [e.timing.rest_ms for e in day.exercises] == [30_000, 60_000, 60_000]
+    assert "# focus on hips" in (out / "01-day-1.toml").read_text("utf-8")

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from .library import Library
 from .parse import exercise_problems
@@ -42,6 +43,9 @@ _TRIED_AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _DISTANCE_IN_NAME = re.compile(r"\s*\((?P<distance>\d+(?:\.\d+)?\s*k?m)\)\s*$", re.IGNORECASE)
+# A comment after the amount: "(rest 30s)", " – focus on hips".
+_COMMENT = re.compile(r"\s*(?:\((?P<paren>[^()]*)\)|\s[-–—]\s+(?P<dash>[^-–—]+))\s*$")
+_REST = re.compile(r"(?:rest|rest:)\s*(?P<rest>\d[\w:. ]*?)(?:\s+between\s+sets)?", re.IGNORECASE)
 MAX_HEADING = 80
 
 
@@ -54,6 +58,8 @@ class NoteExercise:
     line: int
     load: str | None = None  # "12kg", from "3×10 @ 12kg"
     closest: tuple[str, ...] | None = None  # library names like it, when it is not in it
+    rest: str | None = None  # "30s", from "3x30s (rest 30s)"
+    note: str | None = None  # a comment after the amount, kept in the file
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,27 @@ def _exercise(text: str, line: int, library: Library) -> NoteExercise | str:
     amount = m["amount"].strip()
     if amount.count(")") > amount.count("("):  # "Push-ups (3x12)"
         amount = amount.removesuffix(")").strip()
+    read = _amount(name, amount, library)
+    comment = _COMMENT.search(amount)
+    if isinstance(read, str) and comment is not None:
+        # "Plank 3x30s (rest 30s)", "Side Plank – 3×30s/side – focus on hips"
+        said = (comment["paren"] or comment["dash"]).strip()
+        rest = _REST.fullmatch(said)
+        extra = {"rest": rest["rest"]} if rest else {}
+        without = _amount(name, amount[: comment.start()], library, extra)
+        if not isinstance(without, str):
+            read = replace(
+                without, rest=rest["rest"] if rest else None, note=None if rest else said
+            )
+    if isinstance(read, str):
+        return read
+    return replace(read, line=line)
+
+
+def _amount(
+    name: str, amount: str, library: Library, extra: Mapping[str, str] | None = None
+) -> NoteExercise | str:
+    """An exercise of `name` doing `amount` (with a load, and `extra` keys), or why not."""
     load = None
     if weight := _LOAD.search(amount):
         if weight["bodyweight"]:
@@ -102,11 +129,11 @@ def _exercise(text: str, line: int, library: Library) -> NoteExercise | str:
         if side is None:
             return f'a distance in the name takes 1 per set, like "3×1", not "{rest}"'
         amount = f"{sets}x{d['distance'].replace(' ', '')}{side[1] or ''}"
-    table = {"name": name, "do": amount} | ({"load": load} if load else {})
+    table = {"name": name, "do": amount, **(extra or {})} | ({"load": load} if load else {})
     if problems := exercise_problems(table, library):
         return "; ".join(problems)  # the file written must pass `check`
     closest = None if library.find(name) is not None else library.suggest(name)
-    return NoteExercise(name, amount, line, load, closest)
+    return NoteExercise(name, amount, 0, load, closest)
 
 
 def _is_heading(text: str) -> bool:
@@ -171,6 +198,10 @@ def session_toml(session: NoteSession, source: str) -> str:
         out.append(f"do = {_string(exercise.do)}")
         if exercise.load is not None:
             out.append(f"load = {_string(exercise.load)}")
+        if exercise.rest is not None:
+            out.append(f"rest = {_string(exercise.rest)}")
+        if exercise.note is not None:
+            out.append(f"# {exercise.note}")
     return "\n".join(out) + "\n"
 
 

@@ -269,7 +269,9 @@ def parse_do(value: object) -> DoSpec:
         raise UnitError(f"expected {DO_HELP}, got {_describe(value)}")
     amount = amount_match.group("amount").lower()
     # Sides in brackets, as notes write them: "3x10 (each side)".
-    words = re.sub(r"\(([^()]*)\)$", r"\1", amount_match.group("words").strip()).strip()
+    words = amount_match.group("words").strip()
+    if (bracket := re.search(r"\(([^()]*)\)$", words)) and _SIDES.fullmatch(bracket[1].strip()):
+        words = f"{words[: bracket.start()]} {bracket[1]}".strip()
     side_label = None
     if side := _SIDES.search(words):
         side_label = _side(value, side)
