@@ -186,12 +186,34 @@ def training_weeks_before(week: int, deload_every: int | None) -> int:
     return sum(1 for w in range(1, week) if not is_deload(w, deload_every))
 
 
+# The most one set may hold (parse.py's limits; a test keeps them equal): a rule
+# stops growing there, as at its "up to", so no week is one `check` would refuse.
+MAX_REPS = 500
+MAX_SET_MS = 2 * 3600 * 1000
+MAX_DISTANCE_M = 10_000.0
+MAX_LOAD = {"kg": 500.0, "lb": 1100.0}
+
+
+def _ceiling(exercise: Exercise, rule: Rule) -> float:
+    """The highest amount `rule` may take `exercise` to, in the step's unit."""
+    what = rule.step.what
+    if what == "reps":
+        return MAX_REPS
+    if what == "time":
+        return MAX_SET_MS
+    if what == "distance":  # also no longer than a set may last at its pace
+        return min(MAX_DISTANCE_M, exercise.timing.pace_m_per_s * MAX_SET_MS / 1000)
+    if what == "load":
+        return MAX_LOAD[rule.step.unit]
+    return math.inf  # sets: capped by the rule's most sets
+
+
 def progressed(exercise: Exercise, rule: Rule, weeks: int) -> Exercise:
     """`exercise` after `weeks` counted weeks of `rule` (one step every `rule.every`)."""
     what, add = rule.step.what, rule.step.amount
     sets = exercise.sets
     start = amount = _amount(exercise, what)
-    cap = rule.up_to if rule.up_to is not None else math.inf
+    cap = min(rule.up_to if rule.up_to is not None else math.inf, _ceiling(exercise, rule))
     for _ in range(weeks // rule.every):
         if what == "sets":
             amount = min(amount + add, rule.max_sets)
