@@ -186,11 +186,13 @@ class DoSpec:
 
 
 SIDE_LABELS = ("side", "leg", "arm")
+# Spanish sessions write sides their way: "3x8 por pierna", "3x30s cada lado".
+_SPANISH_SIDES = {"lado": "side", "pierna": "leg", "brazo": "arm"}
 AMRAP_WORDS = ("amrap", "max")
 # Sides at the end of a do: "/side", "/legs", "per side", "per-side", "each leg", "a side", "each".
 _SIDES = re.compile(
     r"(?:/\s*(?P<slash>[^\W\d_]+)"
-    r"|(?<![^\s\d])(?:on\s+)?(?P<prep>per|each|ea|a)[\s-]+(?P<word>[^\W\d_]+)"
+    r"|(?<![^\s\d])(?:on\s+)?(?P<prep>per|each|ea|a|por|cada)[\s-]+(?P<word>[^\W\d_]+)"
     r"|(?<![^\s\d])(?P<each>each|ea))\s*$",
     re.IGNORECASE,
 )  # "on each side" and "ea" (each) as notes write them
@@ -227,6 +229,8 @@ def _side(value: str, match: re.Match[str]) -> str | None:
     label = word.removesuffix("s")
     if label in SIDE_LABELS:
         return label
+    if label in _SPANISH_SIDES:
+        return _SPANISH_SIDES[label]
     if match.group("prep") == "a":
         return None  # "3x5 a minute" is no side; read on
     written = match.group(0).strip()
