@@ -320,7 +320,11 @@ def _amount_of(value: str, sets_text: str, amount: str, words: str) -> DoSpec:
             raise UnitError(f'"{value}": {exc}') from None
         return DoSpec(sets, WorkKind.TIME, seconds=seconds)
     if unit is not None:
-        for word in re.findall(r"[^\W\d_]+", unit):
+        # A unit stands alone ("400 yards") or with a number ("10 at 12kg"):
+        # "foot taps" names reps.
+        unit_words = re.findall(r"[^\W\d_]+", unit)
+        alone = len(unit_words) == 1 or re.search(r"[\d@]", unit)
+        for word in unit_words if alone else ():
             if word in _FOREIGN_UNITS:
                 raise UnitError(f'"{value}": {_FOREIGN_HINT[_FOREIGN_UNITS[word]]}')
         first, _, rest = unit.partition(" ")
