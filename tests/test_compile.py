@@ -17,12 +17,13 @@ from conftest import DATA, SESSIONS
 from cuecoach.compile import (
     FINISH_MS,
     LEAD_IN_WITH_TIPS_MS,
+    SET_CALL_GAP_MS,
     Priority,
     _compile,
     compile_session,
     estimate_speech_seconds,
 )
-from cuecoach.cuescript import CueKind, CueScript, SegmentKind, to_json
+from cuecoach.cuescript import Cue, CueKind, CueScript, SegmentKind, to_json
 from cuecoach.model import (
     LOAD_UNITS,
     Exercise,
@@ -91,17 +92,50 @@ def check_invariants(session: Session, script: CueScript) -> None:
             for n in range(1, count + 1):
                 assert (work.start_ms - n * 1000, str(n)) in spoken_at, (work, n)
 
-    # Every set is announced exactly once; nothing required is dropped.
-    announced = sorted((c.exercise, c.set) for c in speech if c.role == "set")
-    starts = sorted(
-        (s.exercise, s.set) for s in segments if s.kind is SegmentKind.WORK and s.side in (None, 1)
-    )
-    assert announced == starts
+    # Every set is announced once, before it ends; a set goes unannounced
+    # only when other speech left it no room for its call.
+    firsts = [seg for seg in segments if seg.kind is SegmentKind.WORK and seg.side in (None, 1)]
+    set_ends = [
+        next(
+            (w.end_ms for w in segments if w.kind is SegmentKind.WORK and w.side == 2
+             and w.start_ms >= first.end_ms and (w.exercise, w.set) == (first.exercise, first.set)),
+            first.end_ms,
+        ) if first.side == 1 else first.end_ms
+        for first in firsts
+    ]  # fmt: skip
+    calls = [cue for cue in speech if cue.role == "set"]
+    n_said = 0
+    for i, (first, set_end) in enumerate(zip(firsts, set_ends, strict=True)):
+        prev_end = set_ends[i - 1] if i else -1
+        mine = [
+            cue for cue in calls
+            if (cue.exercise, cue.set) == (first.exercise, first.set)
+            and prev_end <= cue.at_ms < set_end
+        ]  # fmt: skip
+        assert len(mine) <= 1, mine
+        n_said += len(mine)
+        if not mine:
+            assert longest_room(speech, first.start_ms, set_end) < SET_CALL_ROOM_MS, first
+    assert n_said == len(calls)
     assert [c.role for c in speech].count("finish") == 1
 
     check_set_calls_leave_room(script)
     check_names_not_repeated(session, script)
     check_tempo_on_phase_boundaries(session, script)
+
+
+SET_CALL_ROOM_MS = 8_000  # more than any set call and its gap need, in these tests
+
+
+def longest_room(speech: list[Cue], start: int, end: int) -> int:
+    """The longest silence (after the gap each cue keeps) that begins in [start, end)."""
+    longest = 0
+    t = start
+    for cue in sorted(speech, key=lambda c: c.at_ms):
+        if t <= cue.at_ms and t < end:
+            longest = max(longest, cue.at_ms - t)
+        t = max(t, cue.end_ms + SET_CALL_GAP_MS)
+    return longest if t >= end else max(longest, 1 << 40)
 
 
 def check_set_calls_leave_room(script: CueScript) -> None:

@@ -12,6 +12,7 @@ from cuecoach.library import builtin_library
 from cuecoach.model import Exercise, Program
 from cuecoach.notes import read_notes
 from cuecoach.parse import load, load_session
+from cuecoach.units import parse_do
 
 
 def guide_section() -> str:
@@ -96,3 +97,62 @@ def test_import_lists_unread_lines_and_writes_nothing_over_files(tmp_path: Path)
     again = runner.invoke(cli, ["import", str(notes), "-o", str(tmp_path)])
     assert again.exit_code == 2
     assert "not overwriting" in again.output
+
+
+def test_notes_in_many_styles_give_files_check_accepts(tmp_path: Path) -> None:
+    """Found by probing: amounts out of range were written into files `check`
+    refused, lines like "Squats 3 x 8-12" were taken for headings and their
+    exercises dropped unlisted, "@ RPE 7" and "bodyweight" were not loads, and
+    markdown marks stayed in titles; "10 push-ups" was taken for a heading."""
+    text = (ROOT / "tests" / "data" / "notes" / "many-styles.txt").read_text("utf-8")
+    notes = read_notes(text, builtin_library())
+    assert [s.title for s in notes.sessions] == ["Monday", "Wednesday"]
+    monday, wednesday = notes.sessions
+    assert [(e.name, e.do, e.load) for e in monday.exercises] == [
+        ("Push-Ups", "3x12", None),
+        ("Bench press", "3x8", "60kg"),
+        ("Romanian deadlift", "3x10", "RPE 7"),
+        ("Calf raises", "3x15", "bodyweight"),
+    ]
+    assert [(e.name, e.do) for e in wednesday.exercises] == [("Wall sit", "3x45s")]
+    assert [n for n, _, _ in notes.unread] == [6, 7, 10, 11, 12, 14, 15]
+    result = CliRunner().invoke(
+        cli,
+        ["import", str(ROOT / "tests" / "data" / "notes" / "many-styles.txt"), "-o", str(tmp_path)],
+    )
+    assert result.exit_code == 0, result.output
+    written = sorted(str(p) for p in tmp_path.glob("*.toml"))
+    assert CliRunner().invoke(cli, ["check", *written]).exit_code == 0
+
+
+def test_amounts_in_brackets_and_sides_as_notes_write_them() -> None:
+    """Found by probing: "(3x12)" was not read, "ea side" and "on each side"
+    were taken for rep names, with no sides timed."""
+    text = "Push-ups (3x12)\nDead bug 3x10 ea side\nRows 3x10 reps on each side\nPallof 3 x 10 ea"
+    (session,) = read_notes(text, builtin_library()).sessions
+    specs = [parse_do(e.do) for e in session.exercises]
+    assert [(s.reps, s.per_side, s.unit) for s in specs] == [
+        (12, False, None), (10, True, None), (10, True, None), (10, True, None)
+    ]  # fmt: skip
+
+
+def test_a_comment_after_the_amount_is_kept_and_a_rest_in_it_is_used(tmp_path: Path) -> None:
+    """Found by probing: "Plank 3x30s (rest 30s)" or "Side Plank – 3×30s/side –
+    focus on hips" were not read at all."""
+    text = (
+        "Day 1\nPlank 3x30s (rest 30s)\nRows 3x10 - rest 60s\n"
+        "Side Plank – 3×30s/side – focus on hips\nCurls 3x10 (rest 10h)\n"
+    )
+    notes = read_notes(text, builtin_library())
+    (session,) = notes.sessions
+    assert [(e.do, e.rest, e.note) for e in session.exercises] == [
+        ("3x30s", "30s", None), ("3x10", "60s", None), ("3x30s/side", None, "focus on hips")
+    ]  # fmt: skip
+    assert [n for n, _, _ in notes.unread] == [5]  # a rest out of range is not taken
+    notes_file = tmp_path / "n.txt"
+    notes_file.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert CliRunner().invoke(cli, ["import", str(notes_file), "-o", str(out)]).exit_code == 0
+    day = load_session(out / "01-day-1.toml")
+    assert [e.timing.rest_ms for e in day.exercises] == [30_000, 60_000, 60_000]
+    assert "# focus on hips" in (out / "01-day-1.toml").read_text("utf-8")

@@ -41,7 +41,12 @@ def test_samples_are_the_shipped_sessions(tmp_path: Path, monkeypatch: pytest.Mo
     written = (tmp_path / "day1-upper-core.toml").read_text("utf-8")
     assert written == (SESSIONS / "day1-upper-core.toml").read_text("utf-8")
     code, out = invoke("init", "--sample", "nope")
-    assert code == 2 and 'no single sample "nope"' in out
+    assert code == 2 and '"nope" is no sample' in out
+    # Found by probing: a name typed with capitals or ".toml" was no sample.
+    assert invoke("init", "--sample", "Push-Pull.toml")[0] == 0
+    assert (tmp_path / "push-pull-supersets.toml").exists()
+    code, out = invoke("init", "--sample", "day")
+    assert code == 2 and '"day" matches more than one sample' in out
 
 
 def test_init_refuses_to_overwrite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,3 +56,29 @@ def test_init_refuses_to_overwrite(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert code == 2 and "not overwriting" in out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["legs-day2.toml"]  # nothing half-written
     assert (tmp_path / "legs-day2.toml").read_text("utf-8") == "mine"
+
+
+@pytest.mark.parametrize("name", ["", "../escape", "a/b", ".hidden"])
+def test_init_refuses_a_name_that_is_no_file_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Found by probing: "" wrote ".toml", "../x" wrote outside the folder."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["init", name])
+    assert result.exit_code == 2
+    assert "expected a NAME for a file in this folder" in result.output
+    assert not list(tmp_path.parent.glob("escape.toml")) and not list(tmp_path.iterdir())
+
+
+def test_init_names_with_quotes_and_toml_suffix_give_files_check_accepts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by probing: a quote in NAME wrote invalid TOML; "legs.toml" wrote legs.toml.toml."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", 'say "hi"']).exit_code == 0
+    assert runner.invoke(cli, ["init", "legs.toml"]).exit_code == 0
+    assert runner.invoke(cli, ["init", "--program", 'o\'neil "p"']).exit_code == 0
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert "legs.toml" in written and 'say "hi".toml' in written
+    assert runner.invoke(cli, ["check", *written]).exit_code == 0

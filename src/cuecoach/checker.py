@@ -45,6 +45,13 @@ class Flags:
 COMMAND_LINE = Flags()
 
 
+def unquoted_hint(parts: Sequence[str | int], value: object) -> str:
+    """A hint for a number written in quotes ("3"), which TOML reads as text."""
+    if not isinstance(value, str) or not value.strip().isdigit() or not parts:
+        return ""
+    return f"; write numbers without quotes: {parts[-1]} = {value.strip()}"
+
+
 def type_name(value: object) -> str:
     """How a TOML value's type is called in messages ("got a whole number")."""
     if isinstance(value, bool):  # before int: bool is a subclass of int
@@ -120,7 +127,7 @@ class Checker:
             self.error(parts, f"expected at most {limit} characters, got {len(text)}")
             return None
         if not text:
-            self.error(parts, f"expected {what}, got an empty string")
+            self.error(parts, f"expected {what} with some text in it, got an empty string")
             return None
         return text
 
@@ -142,7 +149,9 @@ class Checker:
         low, high = bounds
         if isinstance(value, bool) or not isinstance(value, int):
             self.error(
-                parts, f"expected a whole number from {low} to {high}, got {type_name(value)}"
+                parts,
+                f"expected a whole number from {low} to {high}, got {type_name(value)}"
+                + unquoted_hint(parts, value),
             )
             return None
         if not low <= value <= high:

@@ -17,7 +17,8 @@ this list is spoken anywhere its window could have reached.
 
 Countdown numbers, set announcements and the finish are ``Priority.REQUIRED``:
 they are never dropped. A required cue that finds no room in its window is
-spoken at the first free moment after the start of the work it announces.
+spoken at the first free moment after the start of the work it announces
+(a set call only while its set lasts: after it, the call would be wrong).
 A set call said within 5 s of its exercise's name leaves the name out, and
 another cue that would repeat a name within 5 s is not said.
 Sounds (start beep, rest chime, ticks, finish) sit at fixed times and may
@@ -48,6 +49,7 @@ COUNTDOWN_FROM = 3
 WARNING_AT_MS = 10_000  # "10 seconds" before the end of a pause ...
 WARNING_MIN_PAUSE_MS = 20_000  # ... of at least this length
 HALFWAY_MIN_MS = 20_000  # timed work this long gets "halfway"
+HALFWAY_CALL_MS = 2_000  # ...unless a time call falls this close to its middle
 MID_TIP_MIN_MS = 30_000  # work this long (timed or reps) gets a form tip mid-set
 TICKS_MIN_MS = 10_000  # timed work this long gets ticks in its last 3 seconds
 TIPS_PER_TRANSITION = 2
@@ -204,6 +206,7 @@ class _Want:
     latest: int
     late: bool = False  # prefer the latest start in the window
     fallback: int | None = None  # required cues: search from here when the window is full
+    until: int = _NEVER  # ... up to here: a set call is not said once its set is over
     pinned: bool = False  # countdown numbers: placed before everything else
     label: Exercise | None = None  # the exercise it belongs to, when not the segment's
     names: tuple[str, ...] = ()  # the exercise names its text says
@@ -537,7 +540,8 @@ class _Cues:
             text, alt, names = self.announcement(work)
             yield _Want(
                 Priority.REQUIRED, text, "set", work, open_at, work.start - count * 1000,
-                late=True, fallback=after_start, names=names, alt=alt, gap=SET_CALL_GAP_MS,
+                late=True, fallback=after_start, until=_set_end(work), names=names, alt=alt,
+                gap=SET_CALL_GAP_MS,
             )  # fmt: skip
 
     def work(self, seg: _Seg, prev: _Seg | None) -> Iterator[Cue | _Want]:
@@ -549,13 +553,18 @@ class _Cues:
             text, alt, names = self.announcement(seg)
             yield _Want(
                 Priority.REQUIRED, text, "set", seg, after_sound, after_sound,
-                fallback=after_sound, names=names, alt=alt, gap=SET_CALL_GAP_MS,
+                fallback=after_sound, until=_set_end(seg), names=names, alt=alt,
+                gap=SET_CALL_GAP_MS,
             )  # fmt: skip
         timed = ex.kind is not WorkKind.REPS or ex.amrap
         if not timed:
             yield from self.reps(seg, ex)
         mid = seg.start + seg.length // 2
-        if timed and seg.length >= HALFWAY_MIN_MS:
+        # A time call at the halfway point says the same: "Halfway." would only crowd it.
+        calls_mid = any(
+            abs(seg.end - left - mid) < HALFWAY_CALL_MS for left in ex.timing.time_calls_ms
+        )
+        if timed and seg.length >= HALFWAY_MIN_MS and not calls_mid:
             text = self.w.say("halfway", exercise=ex.name)
             yield _Want(Priority.TIMING, text, "halfway", seg, mid, mid + 1500)
         if timed:
@@ -589,6 +598,15 @@ class _Cues:
                 slack = 0 if tempo is not None else step // 4
                 text = self.w.say("rep_count", n=r + 1)
                 yield _Want(Priority.REP_COUNT, text, "rep", seg, at, at + slack)
+
+
+def _set_end(work: _Seg) -> int:
+    """The last moment to start the call of the set `work` begins: before its last side ends."""
+    ex = work.exercise
+    assert ex is not None
+    if ex.per_side and work.side == 1:
+        return work.end + ex.timing.switch_ms + work.length - 1
+    return work.end - 1
 
 
 def _cue(
@@ -716,7 +734,7 @@ def _compile(
         need = room + want.gap
         at = _place(want, need, speech, dropped)
         if at is None and want.fallback is not None:
-            at = speech.early(want.fallback, _NEVER, need)
+            at = speech.early(want.fallback, want.until, need)
         if at is None:
             dropped.add(want.priority, *want.extent(need))
             dropped_wants.append((want, need))

@@ -11,23 +11,41 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
-from . import units
 from .library import Library
+from .parse import exercise_problems
 
 _BULLET = re.compile(r"^\s*(?:[•*·▪◦‣-]|\d+[.)])\s+")
-# NAME, a separator with space before it, a colon or only space, then SETS x AMOUNT.
+# NAME, a separator with space before it, a colon or only space, then SETS x AMOUNT
+# (in brackets or not).
 _EXERCISE = re.compile(
-    r"^(?P<name>.+?)(?:\s*(?:\s[-–—]|:)\s*|\s+)(?P<amount>\d+\s*(?:[x×]|sets?\b)\s*\S.*)$",
+    r"^(?P<name>.+?)(?:\s*(?:\s[-–—]|:)\s*|\s+)\(?(?P<amount>\d+\s*(?:[x×]|sets?\b)\s*\S.*)$",
     re.IGNORECASE,
 )
 # How people write the parts of an amount, and the shorthand each becomes.
 _SETS_OF = re.compile(r"^(\d+)\s*sets?\s*(?:of|[x×,])?\s*", re.IGNORECASE)  # "3 sets of 12"
-_SIDES = re.compile(r"\s*\(?\b(?:each|per|a)\s+(side|leg|arm)s?\)?", re.IGNORECASE)  # "each leg"
+_SIDES = re.compile(
+    r"\s*\(?\b(?:on\s+)?(?:each|ea|per|a)\s+(side|leg|arm)s?\)?", re.IGNORECASE
+)  # "each leg", "on each side", "ea side"
 _REPS_WORD = re.compile(r"\s*\breps?\b", re.IGNORECASE)  # "12 reps": reps are the default
-_LOAD = re.compile(r"\s*(?:@|with)\s*(?P<load>\d+(?:\.\d+)?\s*(?:kg|lb)s?)\s*$", re.IGNORECASE)
+_LOAD = re.compile(
+    r"\s*(?:(?:@|with|at)\s*(?P<load>\d+(?:\.\d+)?\s*(?:kg|lb)s?|rpe\s*\d+(?:\.\d+)?)"
+    r"|(?:@|with|at)?\s*\(?(?P<bodyweight>bodyweight|body\s*weight|bw)\)?)\s*$",
+    re.IGNORECASE,
+)  # "@ 12kg", "@ RPE 8", "bodyweight"
+# A line that tried to give an amount ("Squats 3 x 8-12", "Jumping jacks 1 min")
+# is listed as not read, never taken for a heading.
+_TRIED_AMOUNT = re.compile(
+    r"\d\s*(?:[x×]\s*\d|sets?\b|reps?\b|s\b|secs?\b|seconds?\b|mins?\b|minutes?\b"
+    r"|m\b|km\b|kg\b|lbs?\b)",
+    re.IGNORECASE,
+)
 _DISTANCE_IN_NAME = re.compile(r"\s*\((?P<distance>\d+(?:\.\d+)?\s*k?m)\)\s*$", re.IGNORECASE)
+# A comment after the amount: "(rest 30s)", " – focus on hips".
+_COMMENT = re.compile(r"\s*(?:\((?P<paren>[^()]*)\)|\s[-–—]\s+(?P<dash>[^-–—]+))\s*$")
+_REST = re.compile(r"(?:rest|rest:)\s*(?P<rest>\d[\w:. ]*?)(?:\s+between\s+sets)?", re.IGNORECASE)
 MAX_HEADING = 80
 
 
@@ -40,6 +58,8 @@ class NoteExercise:
     line: int
     load: str | None = None  # "12kg", from "3×10 @ 12kg"
     closest: tuple[str, ...] | None = None  # library names like it, when it is not in it
+    rest: str | None = None  # "30s", from "3x30s (rest 30s)"
+    note: str | None = None  # a comment after the amount, kept in the file
 
 
 @dataclass(frozen=True)
@@ -66,9 +86,37 @@ def _exercise(text: str, line: int, library: Library) -> NoteExercise | str:
         return "expected NAME – SETS×AMOUNT, like “Push-Ups – 3×12”"
     name = m["name"].strip().replace("’", "'")
     amount = m["amount"].strip()
+    if amount.count(")") > amount.count("("):  # "Push-ups (3x12)"
+        amount = amount.removesuffix(")").strip()
+    read = _amount(name, amount, library)
+    comment = _COMMENT.search(amount)
+    if isinstance(read, str) and comment is not None:
+        # "Plank 3x30s (rest 30s)", "Side Plank – 3×30s/side – focus on hips"
+        said = (comment["paren"] or comment["dash"]).strip()
+        rest = _REST.fullmatch(said)
+        extra = {"rest": rest["rest"]} if rest else {}
+        without = _amount(name, amount[: comment.start()], library, extra)
+        if not isinstance(without, str):
+            read = replace(
+                without, rest=rest["rest"] if rest else None, note=None if rest else said
+            )
+    if isinstance(read, str):
+        return read
+    return replace(read, line=line)
+
+
+def _amount(
+    name: str, amount: str, library: Library, extra: Mapping[str, str] | None = None
+) -> NoteExercise | str:
+    """An exercise of `name` doing `amount` (with a load, and `extra` keys), or why not."""
     load = None
     if weight := _LOAD.search(amount):
-        load = weight["load"].replace(" ", "").lower().removesuffix("s")
+        if weight["bodyweight"]:
+            load = "bodyweight"
+        elif weight["load"].lower().startswith("rpe"):
+            load = "RPE " + weight["load"][3:].strip()
+        else:
+            load = weight["load"].replace(" ", "").lower().removesuffix("s")
         amount = amount[: weight.start()]
     amount = _SETS_OF.sub(r"\1x", amount).replace("×", "x").replace("X", "x")
     amount = re.sub(r"\s*x\s*", "x", amount, count=1)
@@ -81,12 +129,11 @@ def _exercise(text: str, line: int, library: Library) -> NoteExercise | str:
         if side is None:
             return f'a distance in the name takes 1 per set, like "3×1", not "{rest}"'
         amount = f"{sets}x{d['distance'].replace(' ', '')}{side[1] or ''}"
-    try:
-        units.parse_do(amount)
-    except units.UnitError as exc:
-        return str(exc)
+    table = {"name": name, "do": amount, **(extra or {})} | ({"load": load} if load else {})
+    if problems := exercise_problems(table, library):
+        return "; ".join(problems)  # the file written must pass `check`
     closest = None if library.find(name) is not None else library.suggest(name)
-    return NoteExercise(name, amount, line, load, closest)
+    return NoteExercise(name, amount, 0, load, closest)
 
 
 def _is_heading(text: str) -> bool:
@@ -94,6 +141,8 @@ def _is_heading(text: str) -> bool:
     tried = re.search(r"(?:\s[-–—]|:)\s*\d", text) is not None and not text.lower().startswith(
         ("day", "week", "session")
     )
+    # ... as did "10 push-ups" and "3 rounds:": a count first is no heading.
+    tried = tried or _TRIED_AMOUNT.search(text) is not None or text[:1].isdigit()
     return len(text) <= MAX_HEADING and not tried and not text.endswith((".", ",", ";"))
 
 
@@ -123,7 +172,8 @@ def read_notes(text: str, library: Library) -> Notes:
             close()
             if heading is not None and title is None and not sessions:
                 title = heading  # a heading with no exercises under it names the program
-            heading = body.rstrip(":").strip()
+            # Markdown marks are no part of the title: "## Day 1", "**Day 1**".
+            heading = body.strip("#*_ ").rstrip(":").strip()
         else:
             unread.append((number, line, read))
     close()
@@ -148,6 +198,10 @@ def session_toml(session: NoteSession, source: str) -> str:
         out.append(f"do = {_string(exercise.do)}")
         if exercise.load is not None:
             out.append(f"load = {_string(exercise.load)}")
+        if exercise.rest is not None:
+            out.append(f"rest = {_string(exercise.rest)}")
+        if exercise.note is not None:
+            out.append(f"# {exercise.note}")
     return "\n".join(out) + "\n"
 
 

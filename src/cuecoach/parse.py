@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from . import units
-from .checker import MAX_TEXT, Checker, shown_number, sorted_problems, type_name
+from .checker import (
+    COMMAND_LINE,
+    MAX_TEXT,
+    Checker,
+    shown_number,
+    sorted_problems,
+    type_name,
+    unquoted_hint,
+)
 from .errors import InputError, Problem
 from .library import Library, builtin_library, load_library
 from .model import (
@@ -394,7 +402,8 @@ def _amount_keyed(
         if _too_long(check, here, table[key], 'a whole number or "max"'):
             return None
         if table[key].strip().lower() not in units.AMRAP_WORDS:  # reps = "max"
-            check.error(here, f'expected a whole number or "max", got "{table[key]}"')
+            hint = unquoted_hint(here, table[key])
+            check.error(here, f'expected a whole number or "max", got "{table[key]}"{hint}')
             return None
         return None if sets is None else _Amount(WorkKind.REPS, sets, amrap=True)
     if key == "reps":
@@ -443,12 +452,12 @@ def _unit(
     check: Checker, parts: KeyPath, table: Mapping[str, Any], kind: WorkKind | None
 ) -> str | None:
     """What the reps are called when spoken ("taps"), if `unit` is written."""
-    if "unit" not in table or "do" in table:
-        return None  # "do" gives its own unit; a clash is reported with the amount
+    if "unit" not in table:
+        return None  # beside a "do" that gives a unit too, the clash is reported with the amount
     unit = check.string((*parts, "unit"), table["unit"], limit=30)
     if unit is not None and kind not in (WorkKind.REPS, None):
         check.error((*parts, "unit"), "a unit is only spoken for reps")
-    return unit
+    return units.written_unit(unit)
 
 
 def _cues(check: Checker, parts: KeyPath, table: Mapping[str, Any]) -> tuple[str, ...] | None:
@@ -628,6 +637,9 @@ def _unused_keys(check: Checker, index: int, table: Mapping[str, Any], exercise:
         _no_effect(check, parts, table, "rep_time", "beside tempo: a rep lasts the tempo")
     if not exercise.amrap:
         _no_effect(check, parts, table, "cap", 'unless reps = "max" or do = "3xAMRAP"')
+    else:  # the set lasts its cap, said "as many reps as you can"
+        for key in ("rep_time", "count_reps", "tempo", "unit"):
+            _no_effect(check, parts, table, key, "on an as-many-as-you-can set")
     if exercise.kind is not WorkKind.DISTANCE:
         _no_effect(check, parts, table, "pace", f"on a {exercise.kind.value} exercise")
     if not exercise.per_side:
@@ -818,6 +830,17 @@ def _session(doc: TomlDocument, library: Library | None) -> Session:
         lead_in_ms=defaults.lead_in_ms if lead_in is None else lead_in,
         lead_in_given=lead_in is not None or defaults.lead_in_given,
     )
+
+
+def exercise_problems(table: Mapping[str, Any], library: Library) -> list[str]:
+    """What `check` would say against one exercise table, messages only.
+
+    For writers of session files (`cuecoach import`): a file they write is one
+    `check` accepts, with the very same limits.
+    """
+    check = Checker(COMMAND_LINE)
+    _exercise(check, 0, dict(table), Timing(), library)
+    return [problem.message for problem in check.problems]
 
 
 def is_program(data: dict[str, Any]) -> bool:

@@ -47,7 +47,8 @@ def plan_text(program: Program, length_ms: Callable[[Session], int]) -> str:
         )
     weeks = range(1, program.weeks + 1)
     deload = f", deload every {program.deload_every} weeks" if program.deload_every else ""
-    out = [f"{program.title}: {program.weeks} weeks{deload}"]
+    plural = "week" if program.weeks == 1 else "weeks"
+    out = [f"{program.title}: {program.weeks} {plural}{deload}"]
     for session in program.sessions:
         by_week = [session_at_week(session, w, program.deload_every) for w in weeks]
         heads = [f"W{s.week}{'*' if s.deload else ''}" for s in by_week]

@@ -59,7 +59,8 @@ _NUMBER = r"\d+(?:\.\d+)?"
 _RULE = re.compile(
     r"(?:every\s+(?P<every>\d+)\s+weeks?,?\s+)?"
     rf"\+\s*(?P<n>{_NUMBER})\s*(?P<unit>[a-z]+)"
-    r"(?P<per_week>\s+(?:per|a|each)\s+week)?"
+    r"(?P<per_week>(?:\s+(?:per|a|each)\s+|\s*/\s*)week)?"
+    r"(?:\s+every\s+(?P<every_after>\d+)\s+weeks?)?"  # "+1 rep every 2 weeks"
     rf"(?:,?\s+up\s+to\s+(?P<cap>{_NUMBER})\s*(?P<cap_unit>[a-z]*))?"
     r"(?:,?\s+then\s+\+\s*(?P<then>\d+)\s*sets?)?"
     r"(?:,?\s+(?:up\s+to|max)\s+(?P<max_sets>\d+)\s+sets)?"
@@ -99,11 +100,12 @@ def parse_rule(text: str) -> Rule:
     if m is None:
         raise RuleError(f'expected {RULE_HELP}, got "{text}"')
     step = _quantity(m["n"], m["unit"], text)
-    if m["every"] is not None and m["per_week"] is not None:
+    said = [m[k] for k in ("every", "per_week", "every_after") if m[k] is not None]
+    if len(said) > 1:
         raise RuleError(f'"{text}": say "every N weeks" or "per week", not both')
-    if m["every"] is None and m["per_week"] is None:
+    if not said:
         raise RuleError(f'"{text}": say how often: "per week" or "every N weeks"')
-    every = int(m["every"] or 1)
+    every = int(m["every"] or m["every_after"] or 1)
     if not 1 <= every <= MAX_WEEKS:
         raise RuleError(f'"{text}": every 1 to {MAX_WEEKS} weeks')
     up_to = None
@@ -143,7 +145,10 @@ def rule_problem(rule: Rule, exercise: Exercise) -> str | None:
         return f"adds {unit}, but {exercise.name} has no load in {unit} to add to"
     start = _amount(exercise, what)
     if rule.up_to is not None and start > rule.up_to:
-        return f"starts at {_shown(what, start)}, above its cap of {_shown(what, rule.up_to)}"
+        unit = rule.step.unit
+        shown, cap = _shown(what, start, unit), _shown(what, rule.up_to, unit)
+        heaviest = "its heaviest set " if what == "load" else ""
+        return f"{heaviest}starts at {shown}, above its cap of {cap}"
     if exercise.sets > rule.max_sets and (what == "sets" or rule.then is not None):
         return f"starts at {exercise.sets} sets, above the most of {rule.max_sets}"
     return None
@@ -161,13 +166,13 @@ def _amount(exercise: Exercise, what: str) -> float:
     return exercise.distance_m or 0.0
 
 
-def _shown(what: str, value: float) -> str:
+def _shown(what: str, value: float, unit: str = "") -> str:
     if what == "time":
         return f"{value / 1000:g}s"
     if what == "distance":
         return f"{value:g}m"
     if what == "load":
-        return f"{value:g} (heaviest set)"
+        return f"{value:g} {unit}"
     return f"{value:g} {what}"
 
 
@@ -181,12 +186,34 @@ def training_weeks_before(week: int, deload_every: int | None) -> int:
     return sum(1 for w in range(1, week) if not is_deload(w, deload_every))
 
 
+# The most one set may hold (parse.py's limits; a test keeps them equal): a rule
+# stops growing there, as at its "up to", so no week is one `check` would refuse.
+MAX_REPS = 500
+MAX_SET_MS = 2 * 3600 * 1000
+MAX_DISTANCE_M = 10_000.0
+MAX_LOAD = {"kg": 500.0, "lb": 1100.0}
+
+
+def _ceiling(exercise: Exercise, rule: Rule) -> float:
+    """The highest amount `rule` may take `exercise` to, in the step's unit."""
+    what = rule.step.what
+    if what == "reps":
+        return MAX_REPS
+    if what == "time":
+        return MAX_SET_MS
+    if what == "distance":  # also no longer than a set may last at its pace
+        return min(MAX_DISTANCE_M, exercise.timing.pace_m_per_s * MAX_SET_MS / 1000)
+    if what == "load":
+        return MAX_LOAD[rule.step.unit]
+    return math.inf  # sets: capped by the rule's most sets
+
+
 def progressed(exercise: Exercise, rule: Rule, weeks: int) -> Exercise:
     """`exercise` after `weeks` counted weeks of `rule` (one step every `rule.every`)."""
     what, add = rule.step.what, rule.step.amount
     sets = exercise.sets
     start = amount = _amount(exercise, what)
-    cap = rule.up_to if rule.up_to is not None else math.inf
+    cap = min(rule.up_to if rule.up_to is not None else math.inf, _ceiling(exercise, rule))
     for _ in range(weeks // rule.every):
         if what == "sets":
             amount = min(amount + add, rule.max_sets)

@@ -3,6 +3,7 @@ one careful way to write new files (never over an existing one)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -12,7 +13,7 @@ from .errors import CuecoachError
 STARTER_SESSION = """\
 # A cuecoach session. Check it with `cuecoach check {file}`, hear it with
 # `cuecoach play {file}`, or make an MP3 with `cuecoach export {file}`.
-title = "{title}"
+title = {title}
 
 # Timing for every exercise; each [[exercise]] may override any of these.
 [defaults]
@@ -42,7 +43,7 @@ progress = "+5s per week up to 60s"
 STARTER_PROGRAM = """\
 # A cuecoach program: sessions done in turn, growing week by week.
 # `cuecoach plan {file}` prints every week; `cuecoach export {file}` writes them all.
-title = "{title}"
+title = {title}
 sessions = [{sessions}]
 weeks = 6            # how long the progression rules run
 deload_every = 4     # every 4th week is lighter: half the sets
@@ -66,9 +67,11 @@ def sample_files(name: str) -> dict[str, str]:
     import tomllib
 
     names = sample_names()
-    matches = [n for n in names if n == name] or [n for n in names if n.startswith(name)]
-    if len(matches) != 1:
-        raise CuecoachError(f'no single sample "{name}"; samples: {", ".join(names)}')
+    key = name.strip().lower().removesuffix(".toml")  # "Day1", "week.toml" as typed
+    matches = [n for n in names if n == key] or [n for n in names if n.startswith(key)]
+    if len(matches) != 1 or not key:
+        which = "matches more than one" if len(matches) > 1 and key else "is no"
+        raise CuecoachError(f'"{name}" {which} sample; samples: {", ".join(names)}')
     folder = resources.files(SAMPLES_PACKAGE).joinpath(SAMPLES_DIR[0]).joinpath(SAMPLES_DIR[1])
     files = {f"{matches[0]}.toml": folder.joinpath(f"{matches[0]}.toml").read_text("utf-8")}
     listed = tomllib.loads(files[f"{matches[0]}.toml"]).get("sessions", [])
@@ -81,23 +84,40 @@ def _title(name: str) -> str:
     return name.replace("-", " ").replace("_", " ").strip().title() or "My Session"
 
 
+def _quoted(text: str) -> str:
+    # A JSON string is a valid TOML basic string: a quote in a name stays text.
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _stem(name: str) -> str:
+    """The file name stem for NAME: here, in the current folder ("legs.toml" is "legs")."""
+    stem = name.strip().removesuffix(".toml")
+    if not stem or stem.startswith(".") or any(c in stem for c in "/\\\0"):
+        raise CuecoachError(
+            f'expected a NAME for a file in this folder, like "leg-day", got "{name}"'
+        )
+    return stem
+
+
 def starter_session(name: str) -> dict[str, str]:
     """A commented starter session, `name`.toml."""
-    file = f"{name}.toml"
-    return {file: STARTER_SESSION.format(file=file, title=_title(name))}
+    stem = _stem(name)
+    file = f"{stem}.toml"
+    return {file: STARTER_SESSION.format(file=file, title=_quoted(_title(stem)))}
 
 
 def starter_program(name: str) -> dict[str, str]:
     """A starter program `name`.toml and its two sessions."""
-    title = _title(name)
-    days = [f"{name}-day1.toml", f"{name}-day2.toml"]
+    stem = _stem(name)
+    title = _title(stem)
+    days = [f"{stem}-day1.toml", f"{stem}-day2.toml"]
     files = {
-        day: STARTER_SESSION.format(file=day, title=f"{title} – Day {i}")
+        day: STARTER_SESSION.format(file=day, title=_quoted(f"{title} – Day {i}"))
         for i, day in enumerate(days, 1)
     }
-    listed = ", ".join(f'"{d}"' for d in days)
-    files[f"{name}.toml"] = STARTER_PROGRAM.format(
-        file=f"{name}.toml", title=title, sessions=listed
+    listed = ", ".join(_quoted(d) for d in days)
+    files[f"{stem}.toml"] = STARTER_PROGRAM.format(
+        file=f"{stem}.toml", title=_quoted(title), sessions=listed
     )
     return files
 
@@ -110,7 +130,10 @@ def write_new_files(folder: Path, files: Mapping[str, str]) -> list[Path]:
     targets = [folder / name for name in files]
     existing = [str(t) for t in targets if t.exists()]
     if existing:
-        raise CuecoachError(f"not overwriting {', '.join(existing)}; move it or pick another name")
+        them = "them" if len(existing) > 1 else "it"
+        raise CuecoachError(
+            f"not overwriting {', '.join(existing)}; move {them} or pick another name"
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for target, text in zip(targets, files.values(), strict=True):

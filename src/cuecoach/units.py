@@ -186,13 +186,16 @@ class DoSpec:
 
 
 SIDE_LABELS = ("side", "leg", "arm")
+# Spanish sessions write sides their way: "3x8 por pierna", "3x30s cada lado".
+_SPANISH_SIDES = {"lado": "side", "pierna": "leg", "brazo": "arm"}
 AMRAP_WORDS = ("amrap", "max")
-# Sides at the end of a do: "/side", "/legs", "per side", "each leg", "a side", "each".
+# Sides at the end of a do: "/side", "/legs", "per side", "per-side", "each leg", "a side", "each".
 _SIDES = re.compile(
-    r"(?:/\s*(?P<slash>[^\W\d_]+)|(?<![^\s\d])(?P<prep>per|each|a)\s+(?P<word>[^\W\d_]+)"
-    r"|(?<![^\s\d])(?P<each>each))\s*$",
+    r"(?:/\s*(?P<slash>[^\W\d_]+)"
+    r"|(?<![^\s\d])(?:on\s+)?(?P<prep>per|each|ea|a|por|cada)[\s-]+(?P<word>[^\W\d_]+)"
+    r"|(?<![^\s\d])(?P<each>each|ea))\s*$",
     re.IGNORECASE,
-)
+)  # "on each side" and "ea" (each) as notes write them
 _DO = re.compile(r"(?P<sets>\d+)\s*[x×]\s*(?P<rest>.*)", re.DOTALL | re.IGNORECASE)
 _AMOUNT = re.compile(
     rf"(?P<amount>{_NUMBER}(?::[0-5]\d)?|(?:{'|'.join(AMRAP_WORDS)})\b)\s*(?P<words>.*)",
@@ -201,6 +204,20 @@ _AMOUNT = re.compile(
 # Words a user may mean as a unit or a side: a close miss is an error with a
 # suggestion, never a silent rep name ("3x30 secnds" is not 30 "secnds").
 _UNIT_WORDS = (*_SECONDS_PER_UNIT, *_METRES_PER_UNIT, "side", "sides", "leg", "legs", "arm", "arms")
+# The default unit written out: "3x10 rep" is said "10 reps", as "3x10" is.
+_DEFAULT_UNITS = ("rep", "reps")
+# Units a user may write that cuecoach does not time: never a silent rep name
+# ("3x400 yards" is not 400 reps of 3 s).
+_FOREIGN_UNITS = {
+    **dict.fromkeys(("mile", "miles", "mi", "yard", "yards", "yd", "yds", "ft", "feet", "foot"),
+                    "distance"),
+    **dict.fromkeys(("kg", "kgs", "kilo", "kilos", "lb", "lbs", "pound", "pounds"), "load"),
+}  # fmt: skip
+_FOREIGN_HINT = {
+    "distance": 'distances are in metres or km, like "3x400m" or "3x1.6km"',
+    "load": 'a weight goes in its own key, like load = "12kg"; do gives sets and reps',
+}
+_SIDE_WORDS = ("on", "per", "each", "ea", "a")  # the start of a side phrase
 _SMALLEST_METRES = 5  # "3x1m" under this is far likelier minutes than metres: refused
 
 
@@ -212,6 +229,8 @@ def _side(value: str, match: re.Match[str]) -> str | None:
     label = word.removesuffix("s")
     if label in SIDE_LABELS:
         return label
+    if label in _SPANISH_SIDES:
+        return _SPANISH_SIDES[label]
     if match.group("prep") == "a":
         return None  # "3x5 a minute" is no side; read on
     written = match.group(0).strip()
@@ -221,12 +240,22 @@ def _side(value: str, match: re.Match[str]) -> str | None:
     )
 
 
-def _looks_like_unit(value: str, word: str) -> None:
-    """Refuse a rep word that is a near miss of a unit or side word."""
+def _looks_like_unit(value: str, word: str, rest: str) -> None:
+    """Refuse a rep word that is a near miss of a unit or side word.
+
+    A side word followed by more words names the reps ("10 leg raises").
+    """
     close = difflib.get_close_matches(word.lower(), _UNIT_WORDS, n=1, cutoff=0.75)
     if close and close[0].removesuffix("s") in SIDE_LABELS:
+        if rest:
+            return
         label = close[0].removesuffix("s")
         raise UnitError(f'"{value}": for sides write "per {label}", "each {label}" or "/{label}"')
+    if close and close[0] == word.lower():  # a known unit, then words it cannot read
+        raise UnitError(
+            f'"{value}": "{rest}" after "{word}" is not understood; sides are written '
+            '"per side", "each leg" or "/arm"'
+        )
     if close:
         raise UnitError(f'"{value}": unknown unit "{word}"; did you mean "{close[0]}"?')
 
@@ -237,18 +266,23 @@ def parse_do(value: object) -> DoSpec:
     ``"2x1:30"``, ``"3xAMRAP"``."""
     if not isinstance(value, str):
         raise UnitError(f"expected {DO_HELP}, got {_describe(value)}")
-    text = _text(value, DO_HELP)
+    text = _text(value, DO_HELP).removesuffix(".")  # "3x10 each side." as a sentence ends
     m = _DO.fullmatch(text)
     amount_match = _AMOUNT.fullmatch(m.group("rest")) if m else None
     if m is None or amount_match is None:
         raise UnitError(f"expected {DO_HELP}, got {_describe(value)}")
     amount = amount_match.group("amount").lower()
+    # Sides in brackets, as notes write them: "3x10 (each side)".
     words = amount_match.group("words").strip()
+    if (bracket := re.search(r"\(([^()]*)\)$", words)) and _SIDES.fullmatch(bracket[1].strip()):
+        words = f"{words[: bracket.start()]} {bracket[1]}".strip()
     side_label = None
     if side := _SIDES.search(words):
         side_label = _side(value, side)
         if side_label is not None:
             words = words[: side.start()].strip()
+            if (twice := _SIDES.search(words)) and _side(value, twice) is not None:
+                raise UnitError(f'"{value}": write the sides once, at the end ("3x10 per side")')
     spec = _amount_of(value, m.group("sets"), amount, words)
     if side_label is None:
         return spec
@@ -286,9 +320,34 @@ def _amount_of(value: str, sets_text: str, amount: str, words: str) -> DoSpec:
             raise UnitError(f'"{value}": {exc}') from None
         return DoSpec(sets, WorkKind.TIME, seconds=seconds)
     if unit is not None:
-        _looks_like_unit(value, unit.split()[0])
-        if not re.fullmatch(r"[^\W\d_][\w'|-]*(?:\s+[^\W\d_][\w'|-]*)*", unit):
+        # A unit stands alone ("400 yards") or with a number ("10 at 12kg"):
+        # "foot taps" names reps.
+        unit_words = re.findall(r"[^\W\d_]+", unit)
+        alone = len(unit_words) == 1 or re.search(r"[\d@]", unit)
+        for word in unit_words if alone else ():
+            if word in _FOREIGN_UNITS:
+                raise UnitError(f'"{value}": {_FOREIGN_HINT[_FOREIGN_UNITS[word]]}')
+        first, _, rest = unit.partition(" ")
+        _looks_like_unit(value, first, rest.strip())
+        last = unit.split()[-1].removesuffix("s")
+        if last in _SIDE_WORDS:  # "3x10 on/side": a side phrase cut short
+            raise UnitError(
+                f'"{value}": "{unit}" is no rep name; write sides "per side", '
+                '"on each leg" or "/arm"'
+            )
+        if last in SIDE_LABELS:  # "3x10 left side", "3x10 both sides": no side phrase
+            raise UnitError(f'"{value}": for sides write "per {last}", "each {last}" or "/{last}"')
+        # Letters only (with ' | -): "3x10x2" or "3x10 2" is no rep name.
+        word = r"[^\W\d_](?:[^\W\d_]|['|-])*"
+        if not re.fullmatch(rf"{word}(?:\s+{word})*", unit):
             raise UnitError(f"expected {DO_HELP}, got {_describe(value)}")
     if "." in amount:
         raise UnitError(f'"{value}": a rep count must be a whole number')
-    return DoSpec(sets, WorkKind.REPS, reps=int(amount), unit=words or None)
+    return DoSpec(sets, WorkKind.REPS, reps=int(amount), unit=written_unit(words))
+
+
+def written_unit(words: str | None) -> str | None:
+    """The rep unit as written, or None for the default one ("reps")."""
+    if words is None or words.strip().lower() in _DEFAULT_UNITS:
+        return None
+    return words.strip() or None
