@@ -161,7 +161,12 @@ class Limiter:
         smooth = _moving_mean(_moving_min(needed[lo:hi], width), width)
         gain = np.ones(len(window), dtype=np.float32)
         gain[lo + 2 * half : lo + 2 * half + len(smooth)] = smooth
-        return block * gain[self._context : self._context + len(block), None]
+        gain = gain[self._context : self._context + len(block)]
+        # Channel by channel: numpy broadcasts over a last axis of 2 slowly.
+        out = np.empty_like(block)
+        for channel in range(block.shape[1]):
+            np.multiply(block[:, channel], gain, out=out[:, channel])
+        return out
 
 
 class TruePeakMeter:
