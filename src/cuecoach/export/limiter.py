@@ -78,14 +78,21 @@ def _true_peaks(x: npt.NDArray[np.float32], floor: float) -> npt.NDArray[np.floa
     if not len(maxima):
         return peaks
     half = _TP_HALF_TAPS
-    padded = np.concatenate(
-        [np.zeros((half, x.shape[1]), np.float32), x, np.zeros((half, x.shape[1]), np.float32)]
-    )
-    # The points after sample m - 1 and after sample m, for each maximum m.
+    # The points after sample m - 1 and after sample m, for each maximum m: the
+    # taps reach `half` samples either side, zeros beyond the ends of `x`.
     bases = np.concatenate([maxima - 1, maxima])
-    windows = padded[bases[:, None] + 1 + np.arange(2 * half)[None, :]]  # (k, taps, channels)
+    taps = bases[:, None] + np.arange(1 - half, half + 1)[None, :]
+    if taps[0, 0] >= 0 and taps[-1, -1] < len(x):
+        windows = x[taps]  # (k, taps, channels)
+    else:
+        padded = np.concatenate(
+            [np.zeros((half, x.shape[1]), np.float32), x, np.zeros((half, x.shape[1]), np.float32)]
+        )
+        windows = padded[taps + half]
     between = np.abs(np.einsum("ktc,pt->kpc", windows, _interpolators())).max(axis=(1, 2))
-    np.maximum.at(peaks, np.concatenate([maxima, maxima]), between)
+    # Maxima are distinct, so each sample takes the larger of its two points at once.
+    count = len(maxima)
+    peaks[maxima] = np.maximum(peaks[maxima], np.maximum(between[:count], between[count:]))
     return peaks
 
 
@@ -127,7 +134,8 @@ class Limiter:
         """Take the next block, shape (n, channels); return the previous one, limited."""
         limited = None if self._current is None else self._limit(self._current, block)
         if self._current is not None:
-            self._before = np.concatenate([self._before, self._current])[-self._context :]
+            tail = self._current[-self._context :]
+            self._before = np.concatenate([self._before, tail])[-self._context :]
         self._current = block
         return limited
 
