@@ -154,12 +154,10 @@ class Limiter:
         floor = self._ceiling / 2.0  # see _true_peaks: nothing quieter can overshoot it
         if float(np.abs(window).max()) < floor:
             return block
-        needed = np.minimum(
-            np.float32(1.0),
-            self._ceiling / np.maximum(_true_peaks(window, floor), np.float32(1e-9)),
-        )
-        if float(needed.min()) >= 1.0:
+        peaks = _true_peaks(window, floor)
+        if peaks.max() <= np.float32(self._ceiling):  # then every sample needs gain 1
             return block
+        needed = np.minimum(np.float32(1.0), self._ceiling / np.maximum(peaks, np.float32(1e-9)))
         # The gain differs from 1 only within 2 * half of a sample that needs it.
         half = self._half
         needy = np.flatnonzero(needed < 1.0)
