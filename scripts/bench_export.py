@@ -198,18 +198,26 @@ def lameenc_alone(wav_path: Path, options: ExportOptions) -> float:
 
 
 def music_bed(path: Path, seconds: float = 30.0, rate: int = 44100) -> Path:
-    """A looping stereo stand-in for music: harmonic voices with vibrato and a noise beat."""
-    t = np.arange(round(seconds * rate)) / rate
+    """A looping stereo stand-in for music: harmonic voices with vibrato and a noise beat.
+
+    Made a second at a time, so that making it does not count in the peak
+    memory of the export that uses it.
+    """
     rng = np.random.default_rng(1)
-    vibrato = 3.0 * np.sin(2 * np.pi * 5 * t)
-    tones = sum(0.08 * np.sin(2 * np.pi * f * t + vibrato) for f in (110, 220, 330, 440, 660, 880))
-    beat = rng.standard_normal(len(t)) * np.exp(-(t % 0.5) * 30) * 0.2
-    stereo = np.stack([tones + beat, 0.8 * tones + 0.6 * beat], axis=1).astype(np.float32)
+    total = round(seconds * rate)
     with wave.open(str(path), "wb") as out:
         out.setnchannels(2)
         out.setsampwidth(2)
         out.setframerate(rate)
-        out.writeframes(to_int16(stereo).tobytes())
+        for start in range(0, total, rate):
+            t = np.arange(start, min(start + rate, total)) / rate
+            vibrato = 3.0 * np.sin(2 * np.pi * 5 * t)
+            tones = sum(
+                0.08 * np.sin(2 * np.pi * f * t + vibrato) for f in (110, 220, 330, 440, 660, 880)
+            )
+            beat = rng.standard_normal(len(t)) * np.exp(-(t % 0.5) * 30) * 0.2
+            stereo = np.stack([tones + beat, 0.8 * tones + 0.6 * beat], axis=1)
+            out.writeframes(to_int16(stereo.astype(np.float32)).tobytes())
     return path
 
 
