@@ -3,6 +3,7 @@
 Run from the repository root::
 
     python scripts/bench_export.py [--minutes 50] [--rss-minutes 120] [--skip-naive] [--quality]
+    python scripts/bench_export.py --compare REV [--rounds 3] [--minutes 12]
 
 Builds a realistic cue script (sets, rests, countdowns, form cues, ticks)
 of about `--minutes`, then times in the same run:
@@ -25,8 +26,12 @@ on both measures at 60-85 % of the CPU, hence the default; q7 scores better stil
 on these measures but turns off LAME's noise shaping, whose benefit they
 do not see, so it was not chosen on them.
 
-Before those, it renders a `--rss-minutes` session in a subprocess and
-reports that process's peak resident memory.
+Before those, it renders a `--rss-minutes` session in a subprocess, without
+and then with the music bed, and reports each process's peak resident memory.
+
+``--compare REV`` instead times (d) alone, under git revision REV's sources and
+under this checkout's, in turn for `--rounds` rounds, each export against
+lameenc alone in the same subprocess: before and after figures side by side.
 """
 
 from __future__ import annotations
