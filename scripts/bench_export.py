@@ -3,6 +3,7 @@
 Run from the repository root::
 
     python scripts/bench_export.py [--minutes 50] [--rss-minutes 120] [--skip-naive] [--quality]
+    python scripts/bench_export.py --compare REV [--rounds 3] [--minutes 12]
 
 Builds a realistic cue script (sets, rests, countdowns, form cues, ticks)
 of about `--minutes`, then times in the same run:
@@ -25,13 +26,19 @@ on both measures at 60-85 % of the CPU, hence the default; q7 scores better stil
 on these measures but turns off LAME's noise shaping, whose benefit they
 do not see, so it was not chosen on them.
 
-Before those, it renders a `--rss-minutes` session in a subprocess and
-reports that process's peak resident memory.
+Before those, it renders a `--rss-minutes` session in a subprocess, without
+and then with the music bed, and reports each process's peak resident memory.
+
+``--compare REV`` instead times (d) alone, under git revision REV's sources and
+under this checkout's, in turn for `--rounds` rounds, each export against
+lameenc alone in the same subprocess: before and after figures side by side.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
 import shutil
 import subprocess
@@ -40,7 +47,6 @@ import tempfile
 import time
 import warnings
 import wave
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -197,18 +203,26 @@ def lameenc_alone(wav_path: Path, options: ExportOptions) -> float:
 
 
 def music_bed(path: Path, seconds: float = 30.0, rate: int = 44100) -> Path:
-    """A looping stereo stand-in for music: harmonic voices with vibrato and a noise beat."""
-    t = np.arange(round(seconds * rate)) / rate
+    """A looping stereo stand-in for music: harmonic voices with vibrato and a noise beat.
+
+    Made a second at a time, so that making it does not count in the peak
+    memory of the export that uses it.
+    """
     rng = np.random.default_rng(1)
-    vibrato = 3.0 * np.sin(2 * np.pi * 5 * t)
-    tones = sum(0.08 * np.sin(2 * np.pi * f * t + vibrato) for f in (110, 220, 330, 440, 660, 880))
-    beat = rng.standard_normal(len(t)) * np.exp(-(t % 0.5) * 30) * 0.2
-    stereo = np.stack([tones + beat, 0.8 * tones + 0.6 * beat], axis=1).astype(np.float32)
+    total = round(seconds * rate)
     with wave.open(str(path), "wb") as out:
         out.setnchannels(2)
         out.setsampwidth(2)
         out.setframerate(rate)
-        out.writeframes(to_int16(stereo).tobytes())
+        for start in range(0, total, rate):
+            t = np.arange(start, min(start + rate, total)) / rate
+            vibrato = 3.0 * np.sin(2 * np.pi * 5 * t)
+            tones = sum(
+                0.08 * np.sin(2 * np.pi * f * t + vibrato) for f in (110, 220, 330, 440, 660, 880)
+            )
+            beat = rng.standard_normal(len(t)) * np.exp(-(t % 0.5) * 30) * 0.2
+            stereo = np.stack([tones + beat, 0.8 * tones + 0.6 * beat], axis=1)
+            out.writeframes(to_int16(stereo.astype(np.float32)).tobytes())
     return path
 
 
@@ -284,19 +298,63 @@ def naive(script: CueScript, clips: dict[str, Clip], sounds: dict[str, Clip], ou
     return time.perf_counter() - started
 
 
-def rss_child(minutes: float, folder: Path) -> None:
-    """Render a `minutes` session (the subprocess side of the memory measurement)."""
+def rss_child(minutes: float, folder: Path, music: bool) -> None:
+    """Render a `minutes` session, with the music bed if `music` (the subprocess side
+    of the memory measurement)."""
     speak: dict[str, float] = {}
     script = build_script(minutes, speak)
     clips = speak_all(script, folder / "cache")
-    render(
-        script,
-        clips,
-        load_sounds(22050),
-        folder / "long.mp3",
-        ExportOptions(),
-        Tags("Long", "Benchmark"),
-    )
+    options = ExportOptions(music=music_bed(folder / "bed.wav") if music else None)
+    render(script, clips, load_sounds(22050), folder / "long.mp3", options, Tags("Long", "Bench"))
+
+
+def music_cpu(
+    script: CueScript, clips: dict[str, Clip], sounds: dict[str, Clip], folder: Path
+) -> tuple[float, float]:
+    """CPU seconds of the export with a music bed, and of lameenc alone encoding its PCM."""
+    options = ExportOptions(music=music_bed(folder / "bed.wav"))
+    started = time.process_time()
+    render(script, clips, sounds, folder / "music.mp3", options, Tags("Bench", "Bench"))
+    rendered = time.process_time() - started
+    render(script, clips, sounds, folder / "music.wav", options)
+    return rendered, lameenc_alone(folder / "music.wav", options)
+
+
+def music_child(minutes: float, folder: Path) -> None:
+    """Print `music_cpu` of a `minutes` session as JSON (the subprocess side of --compare)."""
+    script = build_script(minutes, {})
+    clips = speak_all(script, folder / "cache")
+    print(json.dumps(music_cpu(script, clips, load_sounds(22050), folder)))
+
+
+def compare(rev: str, rounds: int, minutes: float, folder: Path) -> None:
+    """Export with music under the sources of `rev` and of this checkout, turn about in
+    subprocesses, and print each one's CPU against lameenc alone in the same process."""
+    root = Path(__file__).resolve().parent.parent
+    before = folder / "before"
+    before.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", rev, "src"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
+    print(f"export with music, {minutes:g} min, CPU seconds (before = {rev}):")
+    for round_ in range(1, rounds + 1):
+        for label, src in (("before", before / "src"), ("after", root / "src")):
+            work = folder / f"{label}-{round_}"
+            work.mkdir()
+            (work / "cache").symlink_to(folder / "cache", target_is_directory=True)
+            child = subprocess.run(
+                [sys.executable, __file__, "--music-child", str(work), "--minutes", str(minutes)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env={**os.environ, "PYTHONPATH": str(src)},
+            )
+            rendered, alone = json.loads(child.stdout.splitlines()[-1])
+            print(
+                f"  round {round_} {label:6s}: render {rendered:6.2f}  lameenc alone "
+                f"{alone:6.2f}  render/lameenc = {rendered / alone:.2f}"
+            )
 
 
 def main() -> None:
@@ -308,29 +366,43 @@ def main() -> None:
     parser.add_argument(
         "--quality", action="store_true", help="also compare LAME bitrates and qualities"
     )
+    parser.add_argument(
+        "--compare",
+        metavar="REV",
+        help="only time the export with music under git revision REV's sources and this "
+        "checkout's, turn about",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="turns each for --compare")
     parser.add_argument("--rss-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--rss-music", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--music-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rss_child:
-        rss_child(args.rss_minutes, args.rss_child)
+        rss_child(args.rss_minutes, args.rss_child, args.rss_music)
+        return
+    if args.music_child:
+        music_child(args.minutes, args.music_child)
         return
     options = ExportOptions()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        if args.compare:
+            compare(args.compare, args.rounds, args.minutes, folder)
+            return
         # First, while this process is small: a forked child's peak RSS counts
         # the parent's pages it started with.
-        subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--rss-child",
-                str(folder),
-                "--rss-minutes",
-                str(args.rss_minutes),
-            ],
-            check=True,
-        )
-        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        print(f"peak RSS of a {args.rss_minutes:.0f}-minute export: {peak_kib / 1024:.0f} MB")
+        for music in (False, True):
+            command = [sys.executable, __file__, "--rss-child", str(folder)]
+            command += ["--rss-minutes", str(args.rss_minutes)]
+            subprocess.run(command + ["--rss-music"] * music, check=True)
+            # ru_maxrss of children is the largest of any child so far, so the
+            # music export (which needs more) is measured second.
+            peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            what = "with music" if music else "voice only"
+            print(
+                f"peak RSS of a {args.rss_minutes:.0f}-minute export ({what}): "
+                f"{peak_kib / 1024:.0f} MB"
+            )
 
         script = build_script(args.minutes, {})
         sounds = load_sounds(22050)
@@ -351,15 +423,10 @@ def main() -> None:
         alone = lameenc_alone(folder / "out.wav", options)
         print(f"(b) lameenc alone:        {alone:7.2f} s   render/lameenc = {rendered / alone:.2f}")
         # With a music bed, both in CPU seconds (the machine may be shared).
-        with_music = replace(options, music=music_bed(folder / "bed.wav"))
-        started = time.process_time()
-        render(script, clips, sounds, folder / "music.mp3", with_music, Tags("Bench", "Bench"))
-        music_cpu = time.process_time() - started
-        render(script, clips, sounds, folder / "music.wav", with_music)
-        music_alone = lameenc_alone(folder / "music.wav", with_music)
+        music_seconds, music_alone = music_cpu(script, clips, sounds, folder)
         print(
-            f"(d) export with music:    {music_cpu:7.2f} s CPU; lameenc alone {music_alone:.2f} s "
-            f"CPU; render/lameenc = {music_cpu / music_alone:.2f}"
+            f"(d) export with music:    {music_seconds:7.2f} s CPU; lameenc alone "
+            f"{music_alone:.2f} s CPU; render/lameenc = {music_seconds / music_alone:.2f}"
         )
         if args.quality:
             print("encoder settings on the voice-only mix, then the mix with music:")

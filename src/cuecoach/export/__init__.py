@@ -19,9 +19,11 @@ files are written through `cuecoach.outputs`, all of a run or none.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO
 
 from ..audio import Clip
 from ..cuescript import CueScript
@@ -130,8 +132,7 @@ def render(
                 # The codec overshoots the limiter by an amount no margin bounds
                 # for every input: check the decoded file, and if it peaks over
                 # the limit, encode again with the limiter that much lower.
-                file.seek(0)
-                peak = _decoded_true_peak(file.read(), plan, ceiling)
+                peak = _decoded_true_peak(file, plan, ceiling)
                 if peak <= target or attempt == _PEAK_ATTEMPTS - 1:
                     break
                 ceiling *= target / peak * _PEAK_MARGIN
@@ -192,11 +193,12 @@ def export_program(
     return [*written, playlist]
 
 
-def _decoded_true_peak(data: bytes, plan: Plan, ceiling: float) -> float:
-    """The true peak (linear) of the MP3 in `data` once decoded."""
+def _decoded_true_peak(file: IO[bytes], plan: Plan, ceiling: float) -> float:
+    """The true peak (linear) of the MP3 `file` once decoded."""
     meter = TruePeakMeter(plan.channels, ceiling / 2.0)
-    for block in decoded_blocks(data, plan.channels, plan.rate):
+    for block in decoded_blocks(file, plan.channels, plan.rate):
         meter.feed(block)
+    file.seek(0, os.SEEK_END)
     return meter.peak
 
 

@@ -40,11 +40,18 @@ def _mixed(
     limiter = Limiter(ceiling, plan.rate, plan.channels)
     with music_bed(plan) as bed:
         for b0, voice in zip(plan.block_starts, voice_blocks(plan), strict=True):
-            mixed = (voice * np.float32(voice_gain))[:, None]
+            # Each block is fresh, so it is scaled and mixed in place.
+            np.multiply(voice, np.float32(voice_gain), out=voice)
+            mixed = voice[:, None]
             if bed is not None:
-                envelope = music_envelope(plan, options, b0, len(voice)) * np.float32(music_gain)
-                mixed = bed.read(len(voice)) * envelope[:, None] + mixed
-            limited = limiter.push(mixed.astype(np.float32))
+                envelope = music_envelope(plan, options, b0, len(voice))
+                np.multiply(envelope, np.float32(music_gain), out=envelope)
+                mixed = bed.read(len(voice))
+                # Channel by channel: numpy broadcasts over a last axis of 2 slowly.
+                for channel in range(mixed.shape[1]):
+                    np.multiply(mixed[:, channel], envelope, out=mixed[:, channel])
+                    np.add(mixed[:, channel], voice, out=mixed[:, channel])
+            limited = limiter.push(mixed)
             if limited is not None:
                 yield limited
             progress((b0 + len(voice)) / plan.rate)

@@ -78,14 +78,21 @@ def _true_peaks(x: npt.NDArray[np.float32], floor: float) -> npt.NDArray[np.floa
     if not len(maxima):
         return peaks
     half = _TP_HALF_TAPS
-    padded = np.concatenate(
-        [np.zeros((half, x.shape[1]), np.float32), x, np.zeros((half, x.shape[1]), np.float32)]
-    )
-    # The points after sample m - 1 and after sample m, for each maximum m.
+    # The points after sample m - 1 and after sample m, for each maximum m: the
+    # taps reach `half` samples either side, zeros beyond the ends of `x`.
     bases = np.concatenate([maxima - 1, maxima])
-    windows = padded[bases[:, None] + 1 + np.arange(2 * half)[None, :]]  # (k, taps, channels)
+    taps = bases[:, None] + np.arange(1 - half, half + 1)[None, :]
+    if taps[0, 0] >= 0 and taps[-1, -1] < len(x):
+        windows = x[taps]  # (k, taps, channels)
+    else:
+        padded = np.concatenate(
+            [np.zeros((half, x.shape[1]), np.float32), x, np.zeros((half, x.shape[1]), np.float32)]
+        )
+        windows = padded[taps + half]
     between = np.abs(np.einsum("ktc,pt->kpc", windows, _interpolators())).max(axis=(1, 2))
-    np.maximum.at(peaks, np.concatenate([maxima, maxima]), between)
+    # Maxima are distinct, so each sample takes the larger of its two points at once.
+    count = len(maxima)
+    peaks[maxima] = np.maximum(peaks[maxima], np.maximum(between[:count], between[count:]))
     return peaks
 
 
@@ -127,7 +134,8 @@ class Limiter:
         """Take the next block, shape (n, channels); return the previous one, limited."""
         limited = None if self._current is None else self._limit(self._current, block)
         if self._current is not None:
-            self._before = np.concatenate([self._before, self._current])[-self._context :]
+            tail = self._current[-self._context :]
+            self._before = np.concatenate([self._before, tail])[-self._context :]
         self._current = block
         return limited
 
@@ -146,12 +154,10 @@ class Limiter:
         floor = self._ceiling / 2.0  # see _true_peaks: nothing quieter can overshoot it
         if float(np.abs(window).max()) < floor:
             return block
-        needed = np.minimum(
-            np.float32(1.0),
-            self._ceiling / np.maximum(_true_peaks(window, floor), np.float32(1e-9)),
-        )
-        if float(needed.min()) >= 1.0:
+        peaks = _true_peaks(window, floor)
+        if peaks.max() <= np.float32(self._ceiling):  # then every sample needs gain 1
             return block
+        needed = np.minimum(np.float32(1.0), self._ceiling / np.maximum(peaks, np.float32(1e-9)))
         # The gain differs from 1 only within 2 * half of a sample that needs it.
         half = self._half
         needy = np.flatnonzero(needed < 1.0)
@@ -161,7 +167,12 @@ class Limiter:
         smooth = _moving_mean(_moving_min(needed[lo:hi], width), width)
         gain = np.ones(len(window), dtype=np.float32)
         gain[lo + 2 * half : lo + 2 * half + len(smooth)] = smooth
-        return block * gain[self._context : self._context + len(block), None]
+        gain = gain[self._context : self._context + len(block)]
+        # Channel by channel: numpy broadcasts over a last axis of 2 slowly.
+        out = np.empty_like(block)
+        for channel in range(block.shape[1]):
+            np.multiply(block[:, channel], gain, out=out[:, channel])
+        return out
 
 
 class TruePeakMeter:

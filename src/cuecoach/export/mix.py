@@ -118,20 +118,36 @@ def music_envelope(plan: Plan, options: ExportOptions, b0: int, n: int) -> Sampl
     attack = max(1, round(options.duck_attack * rate))
     release = max(1, round(options.duck_release * rate))
     starts, ends = plan.spans(options.duck_hold)
-    t = np.arange(b0, b0 + n, dtype=np.float64)
-    gain = np.ones(n)
+    fade = max(1, round(options.music_fade * rate))
+    fading = b0 + n > plan.total - fade
     # Spans are disjoint and sorted, so those near the block are a contiguous run.
     first = int(np.searchsorted(ends, b0 - release, side="right"))
     last = int(np.searchsorted(starts, b0 + n + attack))
-    if last > first:  # most blocks of a session have no cue near them
+    if last <= first and not fading:  # most blocks of a session have no cue near them
+        return np.ones(n, dtype=np.float32)
+    gain = np.ones(n)
+    if last > first:
+        # Each span is worked out over the samples it ducks alone, and the gain
+        # over the samples some span ducks: elsewhere the depth is 0 and the
+        # gain 1, so this is the same figure for every sample, computed on far
+        # fewer of them.
         depth = np.zeros(n)
-        for start, end in zip(starts[first:last], ends[first:last], strict=True):
+        ducked_from, ducked_to = n, 0
+        for start, end in zip(starts[first:last].tolist(), ends[first:last].tolist(), strict=True):
+            lo, hi = max(b0, start - attack), min(b0 + n, end + release)
+            if hi <= lo:
+                continue
+            t = np.arange(lo, hi, dtype=np.float64)
             rise = (t - (start - attack)) / attack
             fall = ((end + release) - t) / release
-            depth = np.maximum(depth, np.clip(np.minimum(rise, fall), 0.0, 1.0))
-        gain = 10.0 ** (options.duck * depth / 20.0)
-    fade = max(1, round(options.music_fade * rate))
-    if b0 + n > plan.total - fade:
+            part = depth[lo - b0 : hi - b0]
+            np.maximum(part, np.clip(np.minimum(rise, fall), 0.0, 1.0), out=part)
+            ducked_from, ducked_to = min(ducked_from, lo - b0), max(ducked_to, hi - b0)
+        if ducked_to > ducked_from:
+            ducked = slice(ducked_from, ducked_to)
+            gain[ducked] = 10.0 ** (options.duck * depth[ducked] / 20.0)
+    if fading:
+        t = np.arange(b0, b0 + n, dtype=np.float64)
         gain *= np.clip((plan.total - t) / fade, 0.0, 1.0)
     return gain.astype(np.float32)
 

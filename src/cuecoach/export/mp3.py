@@ -91,12 +91,26 @@ class Mp3Sink:
         self._file.seek(0, os.SEEK_END)
 
 
-def decoded_blocks(data: bytes, channels: int, rate: int) -> Iterator[npt.NDArray[np.float32]]:
-    """The MP3 in `data` decoded, one second at a time, shape (n, channels)."""
+def decoded_blocks(file: IO[bytes], channels: int, rate: int) -> Iterator[npt.NDArray[np.float32]]:
+    """The MP3 in `file` decoded from its start, one second at a time, shape (n, channels).
+
+    Read from the file as the decoder asks: an hour of music at 128 kbps is
+    58 MB, too much to hold in memory besides everything else.
+    """
     import miniaudio
 
-    stream = miniaudio.stream_memory(
-        data,
+    class Source(miniaudio.StreamableSource):  # type: ignore[misc]  # miniaudio is untyped
+        def read(self, num_bytes: int) -> bytes:
+            return file.read(num_bytes)
+
+        def seek(self, offset: int, origin: miniaudio.SeekOrigin) -> bool:
+            file.seek(offset, os.SEEK_SET if origin == miniaudio.SeekOrigin.START else os.SEEK_CUR)
+            return True
+
+    file.seek(0)
+    stream = miniaudio.stream_any(
+        Source(),
+        source_format=miniaudio.FileFormat.MP3,
         output_format=miniaudio.SampleFormat.FLOAT32,
         nchannels=channels,
         sample_rate=rate,
