@@ -39,7 +39,6 @@ from .model import (
     Timing,
     WorkKind,
 )
-from .progression import MAX_WEEKS, RuleError, parse_rule, rule_problem
 from .tomlfile import FILE_KEY, KeyPath, TomlDocument, key_path, read_toml
 from .wording import LANGUAGES
 
@@ -607,6 +606,9 @@ def _exercise(
 
 def _progress(check: Checker, parts: KeyPath, value: object, exercise: Exercise) -> Exercise:
     """The exercise with its progression rule, checked against it."""
+    # Imported here: most sessions have no rules, and `check` should start fast.
+    from .progression import RuleError, parse_rule, rule_problem
+
     text = check.string(parts, value)
     if text is None:
         return exercise
@@ -883,6 +885,8 @@ def _program(doc: TomlDocument, library: Library | None) -> Program:
                 f"its sessions up to this one have {exercise_count}",
             )
             break
+    from .progression import MAX_WEEKS
+
     weeks = deload_every = None
     if "weeks" in doc.data:
         weeks = check.integer(("weeks",), doc.data["weeks"], (1, MAX_WEEKS))
