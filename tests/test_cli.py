@@ -462,3 +462,22 @@ def test_check_refuses_what_script_refuses(tmp_path: Path) -> None:
     )
     assert run("script", str(path))[::2] == (2, message)
     assert run("check", str(path))[::2] == (2, message)
+
+
+@pytest.mark.parametrize("command", ["check", "script"])
+def test_check_and_script_load_only_what_they_use(command: str) -> None:
+    """Start-up speed (scripts/bench_core.py prints the figures): without --measured
+    and without progression rules, no rule, speech engine, audio or export code loads."""
+    session = str(SESSIONS / "push-pull-supersets.toml")
+    code = (
+        "import sys\nfrom cuecoach.cli import cli\n"
+        f"try:\n    cli.main([{command!r}, {session!r}])\n"
+        "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "print(*sorted(sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.splitlines()[-1].split())
+    assert "cuecoach.compile" in loaded  # the command ran
+    unwanted = {"numpy", "cuecoach.progression", "cuecoach.trainlog", "cuecoach.audio"}
+    unwanted |= {f"cuecoach.{part}" for part in ("export", "live", "publish", "speech.speaker")}
+    assert not loaded & unwanted

@@ -11,9 +11,8 @@ import dataclasses
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import units
 from .checker import (
@@ -39,7 +38,6 @@ from .model import (
     Timing,
     WorkKind,
 )
-from .progression import MAX_WEEKS, RuleError, parse_rule, rule_problem
 from .tomlfile import FILE_KEY, KeyPath, TomlDocument, key_path, read_toml
 from .wording import LANGUAGES
 
@@ -47,8 +45,10 @@ MINUTE = 60_000
 HOUR = 60 * MINUTE
 
 
-@dataclass(frozen=True)
-class DurationLimit:
+# The parser's own small records are NamedTuples rather than frozen dataclasses:
+# a dataclass compiles its generated methods when the module is imported, about
+# half a millisecond each, on the start-up path of every command.
+class DurationLimit(NamedTuple):
     """Allowed range of a duration key, in milliseconds."""
 
     low: int
@@ -341,8 +341,7 @@ def validate_speech(
 # --- one exercise -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Amount:
+class _Amount(NamedTuple):
     """How much work one exercise asks for, whichever way it was written."""
 
     kind: WorkKind
@@ -478,8 +477,7 @@ def _group_name(check: Checker, parts: KeyPath, table: Mapping[str, Any]) -> str
     return check.string((*parts, "group"), table["group"], limit=50) if "group" in table else None
 
 
-@dataclass(frozen=True)
-class _Tips:
+class _Tips(NamedTuple):
     """Movement and setup tips, and the language they are written in (None: the user's)."""
 
     cues: tuple[str, ...] = ()
@@ -607,6 +605,9 @@ def _exercise(
 
 def _progress(check: Checker, parts: KeyPath, value: object, exercise: Exercise) -> Exercise:
     """The exercise with its progression rule, checked against it."""
+    # Imported here: most sessions have no rules, and `check` should start fast.
+    from .progression import RuleError, parse_rule, rule_problem
+
     text = check.string(parts, value)
     if text is None:
         return exercise
@@ -737,12 +738,11 @@ def _title(check: Checker, doc: TomlDocument) -> str:
     return doc.path.stem.replace("-", " ").replace("_", " ").title()
 
 
-@dataclass(frozen=True)
-class _Defaults:
+class _Defaults(NamedTuple):
     """The [defaults] table: each exercise's base timing plus session-wide settings."""
 
-    timing: Timing = field(default_factory=Timing)
-    speech: SpeechSettings = field(default_factory=SpeechSettings)
+    timing: Timing = Timing()  # frozen: one shared default is safe
+    speech: SpeechSettings = SpeechSettings()
     lead_in_ms: int = 10_000
     lead_in_given: bool = False
     member_transition_ms: int = 10_000
@@ -761,12 +761,13 @@ def _defaults(check: Checker, doc: TomlDocument) -> _Defaults:
     lead_in = _optional_ms(check, table, parts, "lead_in", LEAD_IN_LIMIT)
     member = _optional_ms(check, table, parts, "group_transition", GROUP_TRANSITION_LIMIT)
     folder = doc.path.parent
+    unset = _Defaults()
     return _Defaults(
         timing=_timing(check, table, parts, Timing()),
         speech=speech,
-        lead_in_ms=_Defaults.lead_in_ms if lead_in is None else lead_in,
+        lead_in_ms=unset.lead_in_ms if lead_in is None else lead_in,
         lead_in_given=lead_in is not None,
-        member_transition_ms=_Defaults.member_transition_ms if member is None else member,
+        member_transition_ms=unset.member_transition_ms if member is None else member,
         wording=check.path((*parts, "wording"), table["wording"], folder)
         if "wording" in table
         else None,
@@ -883,6 +884,8 @@ def _program(doc: TomlDocument, library: Library | None) -> Program:
                 f"its sessions up to this one have {exercise_count}",
             )
             break
+    from .progression import MAX_WEEKS
+
     weeks = deload_every = None
     if "weeks" in doc.data:
         weeks = check.integer(("weeks",), doc.data["weeks"], (1, MAX_WEEKS))

@@ -13,6 +13,7 @@ import stat
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,10 @@ _TABLE_HEADER = re.compile(rf"^\s*\[\s*({_DOTTED_KEY})\s*\]")
 _ASSIGNMENT = re.compile(rf"^\s*({_DOTTED_KEY})\s*=")
 _SPLIT_PART = re.compile(_KEY_PART)
 _DECODE_POSITION = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
+_NESTING_CHAR = re.compile(r"[#\"'\[\]{}]")
+# A one-line string's body after its opening quote: a basic string skips the
+# character after each backslash; a literal string has no escapes.
+_STRING_BODY = {'"': re.compile(r'(?:[^"\\]|\\.?)*', re.DOTALL), "'": re.compile(r"[^']*")}
 
 
 def key_path(parts: Sequence[str | int]) -> str:
@@ -86,8 +91,12 @@ class _Scanner:
 
 def _track_nesting(line: str, depth: int) -> tuple[int, str | None]:
     """Bracket depth after `line`, and an unclosed multi-line string delimiter."""
+    # Jumps from one character that matters to the next (regex searches rather
+    # than a Python loop over every character: the built-in library is read on
+    # every run, so this is on the start-up path of every command).
     i = 0
-    while i < len(line):
+    while found := _NESTING_CHAR.search(line, i):
+        i = found.start()
         ch = line[i]
         if ch == "#":
             break
@@ -99,14 +108,13 @@ def _track_nesting(line: str, depth: int) -> tuple[int, str | None]:
             i = end + 3
             continue
         if ch in "\"'":
-            end = i + 1
-            while end < len(line) and line[end] != ch:
-                end += 2 if ch == '"' and line[end] == "\\" else 1
-            i = end + 1
+            body = _STRING_BODY[ch].match(line, i + 1)
+            assert body is not None  # both patterns match the empty string
+            i = body.end() + 1
             continue
         if ch in "[{":
             depth += 1
-        elif ch in "]}":
+        else:
             depth = max(0, depth - 1)
         i += 1
     # A table header like [defaults] opens and closes on its own line.
@@ -119,11 +127,19 @@ class TomlDocument:
 
     path: Path
     data: dict[str, Any]
-    lines: dict[KeyPath, int]
+    text: str = field(repr=False)  # the source, scanned for key lines when one is first asked
 
     @property
     def name(self) -> str:
         return str(self.path)
+
+    @cached_property
+    def lines(self) -> dict[KeyPath, int]:
+        """Where each key path is written. Found on first use: a file without
+        problems may never need it (the built-in library, read on every run)."""
+        scanner = _Scanner()
+        scanner.scan(self.text)
+        return scanner.lines
 
     def line(self, parts: Sequence[str | int]) -> int | None:
         """Line of `parts`, or of its nearest written ancestor."""
@@ -253,9 +269,7 @@ def read_toml(path: Path) -> TomlDocument:
         ) from None
     if _nesting(data) > MAX_NESTING:
         raise _too_deep(name, text)
-    scanner = _Scanner()
-    scanner.scan(text)
-    return TomlDocument(path, data, scanner.lines)
+    return TomlDocument(path, data, text)
 
 
 def _syntax_error(name: str, text: str, line_no: int | None, message: str) -> InputError:
