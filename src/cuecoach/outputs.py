@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import signal
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -42,6 +41,8 @@ class Staged:
     @contextmanager
     def file(self, path: Path) -> Iterator[IO[bytes]]:
         """A temporary file next to `path`, staged to replace it if the block completes."""
+        import tempfile  # here, not at the top: every command's signal handling imports this module
+
         with _signals_held():  # a Ctrl-C now must find the new file listed, to remove it
             fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
             self._temporaries.append(Path(temp))
