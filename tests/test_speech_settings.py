@@ -182,11 +182,3 @@ def test_find_voice_refuses_a_language_without_voices() -> None:
     engine = load_engine("espeak")
     with pytest.raises(SpeechError, match="no espeak voice speaks language 'xx'"):
         find_voice(engine.voices(), None, "xx", engine.name)
-
-
-def test_espeak_speaks_slower_unless_a_rate_is_set() -> None:
-    assert resolve_speech(SpeechSettings(engine="espeak")).rate == 140
-    assert resolve_speech(SpeechSettings(engine="piper")).rate == 165
-    assert resolve_speech(SpeechSettings(engine="espeak", rate=165)).rate == 165
-    write_config(config_path(), "[speech]\nrate = 150\n")
-    assert resolve_speech(SpeechSettings(engine="espeak")).rate == 150

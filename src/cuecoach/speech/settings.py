@@ -20,10 +20,6 @@ from ..parse import validate_speech
 from ..tomlfile import read_toml
 
 DEFAULT_RATE = 165
-# espeak at 165 words a minute runs names together ("Cat-Cow + Thread Needle"
-# heard "cut countless friendly normal related"); at 140 they are heard right
-# (scripts/bench_intelligibility.py). Used when no layer sets a rate.
-ENGINE_DEFAULT_RATES = {"espeak": 140}
 DEFAULT_VOLUME = 1.0
 DEFAULT_LANGUAGE = "en"
 CONFIG_TABLE = "speech"
@@ -152,7 +148,6 @@ def resolve_speech(*layers: SpeechSettings, config: Path | None = None) -> Resol
     assert merged.volume is not None
     assert merged.language is not None
     engine_chosen = any(layer.engine is not None for layer in explicit)
-    rate_chosen = any(layer.rate is not None for layer in explicit)
     candidates = [merged.engine]
     if not engine_chosen:
         candidates += [name for name in ENGINE_NAMES if name not in candidates]
@@ -172,7 +167,7 @@ def resolve_speech(*layers: SpeechSettings, config: Path | None = None) -> Resol
         return ResolvedSpeech(
             engine=engine.name,
             voice=voice.id,
-            rate=merged.rate if rate_chosen else ENGINE_DEFAULT_RATES.get(engine.name, merged.rate),
+            rate=merged.rate,
             volume=merged.volume,
             language=merged.language,
         )
