@@ -62,7 +62,9 @@ _SAME = {"metre": "meter", "metres": "meters", "kilometre": "kilometer",
 def words(text: str) -> list[str]:
     """Lower-case words with numbers spelled out, so "90" and "ninety" compare equal."""
     text = text.lower().replace("-", " ")
-    text = re.sub(r"\d+", lambda m: _number(int(m.group())), text)
+    # "RPE6" is "rpe six", and letters said one by one ("R P E") are the word they spell.
+    text = re.sub(r"\d+", lambda m: f" {_number(int(m.group()))} ", text)
+    text = re.sub(r"\b[a-z](?:[ .]+[a-z]\b)+", lambda m: re.sub(r"[ .]", "", m.group()), text)
     return [_SAME.get(w, w) for w in re.findall(r"[a-z']+", text)]
 
 

@@ -313,9 +313,9 @@ def test_day1_coaching_phrases() -> None:
     ]
     assert "Dumbbell Rows. Set 1 of 3, 10 reps per side at RPE 6." in sets
     assert "Plank with Shoulder Tap. Set 1 of 3, 20 taps." in sets
-    assert "Rest, 60 seconds." in spoken(script, "rest")
+    assert "Rest for 60 seconds." in spoken(script, "rest")
     assert "Up next: Dumbbell Rows, 3 sets at RPE 6." in spoken(script, "up_next")
-    assert spoken(script, "switch") == ["Switch sides."] * 6  # 2 per-side exercises x 3 sets
+    assert spoken(script, "switch") == ["Change sides."] * 6  # 2 per-side exercises x 3 sets
     assert spoken(script, "finish") == ["Workout complete. Great work."]
     assert spoken(script, "form")  # tips from the library reached the transitions
 
@@ -545,7 +545,7 @@ def test_circuit_lead_in_names_every_move_and_its_rests_name_the_next() -> None:
     assert spoken(script, "get_ready") == [
         "Get ready. First up, 3 rounds of Push-Ups and Inverted Rows."
     ]
-    assert spoken(script, "rest") == ["Rest, 20 seconds. Next: Push-Ups."] * 2
+    assert spoken(script, "rest") == ["Rest for 20 seconds. Next: Push-Ups."] * 2
 
 
 def test_group_tips_are_labelled_with_their_own_exercise() -> None:

@@ -28,9 +28,10 @@ ENGINES = {
         ("Walk 40 m at 5 km/h", "Walk 40 metres at 5 kilometres per hour."),
         ("Hold 30s", "Hold 30 seconds."),
         ("Bench 135 lbs, RPE 8", "Bench 135 pounds, R P E 8."),
-        ("Rest, 90 seconds.", "Rest, 90 seconds."),
+        ("Rest for 90 seconds.", "Rest for 90 seconds."),
         ("Ramp & Roll", "Ramp and Roll."),
-        ("5", "5."),
+        ("5", "5!"),
+        ("12 reps", "12 reps."),
         ("Go!", "Go!"),
     ],
 )

@@ -38,7 +38,8 @@ def test_numbers_agree(key: str, values: dict[str, object], expected: str) -> No
 @pytest.mark.parametrize(
     ("seconds", "spoken"),
     [(1, "1 second"), (45, "45 seconds"), (90, "90 seconds"), (120, "2 minutes"),
-     (150, "2 minutes 30 seconds"), (3600, "1 hour"), (5400, "1 hour 30 minutes"), (2.5, "2.5 seconds")],
+     (150, "2 minutes 30 seconds"), (3600, "1 hour"), (5400, "1 hour 30 minutes"), (2.5, "2.5 seconds"),
+     (3630, "1 hour 30 seconds"), (3690, "1 hour 1 minute 30 seconds"), (7260, "2 hours 1 minute")],
 )  # fmt: skip
 def test_spoken_durations(seconds: float, spoken: str) -> None:
     assert load_wording().duration(seconds) == spoken
@@ -51,10 +52,18 @@ def test_lists_and_distances() -> None:
         "A and B",
         "A, B and C",
     ]
-    assert [w.distance(1), w.distance(40), w.distance(1500)] == [
+    assert [
+        w.distance(1),
+        w.distance(40),
+        w.distance(12.25),
+        w.distance(1500),
+        w.distance(1255),
+    ] == [
         "1 metre",
         "40 metres",
+        "12.25 metres",
         "1.5 kilometres",
+        "1.255 kilometres",
     ]
 
 
@@ -63,7 +72,7 @@ def test_user_file_overrides_a_subset(tmp_path: Path) -> None:
     path.write_text('rest = "Breathe for {duration}."\n', encoding="utf-8")
     w = load_wording(user_file=path)
     assert w.say("rest", duration="60 seconds") == "Breathe for 60 seconds."
-    assert w.say("switch_sides") == "Switch sides."
+    assert w.say("switch_sides") == "Change sides."
 
 
 def test_bad_user_file_reports_every_problem(tmp_path: Path) -> None:

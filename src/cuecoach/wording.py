@@ -88,6 +88,7 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "duration_minutes_seconds": frozenset({"minutes", "seconds"}),
     "duration_hours": frozenset({"hours"}),
     "duration_hours_minutes": frozenset({"hours", "minutes"}),
+    "duration_hours_rest": frozenset({"hours", "rest"}),
     "distance_metres": frozenset({"metres"}),
     "distance_kilometres": frozenset({"kilometres"}),
     "list_and": frozenset({"items", "last"}),
@@ -206,16 +207,27 @@ class Wording:
             if secs:
                 return self.say("duration_minutes_seconds", minutes=minutes, seconds=secs)
             return self.say("duration_minutes", minutes=minutes)
-        hours, minutes = divmod(whole // 60, 60)
+        hours, rest = divmod(whole, 3600)
+        minutes, secs = divmod(rest, 60)
+        if secs:
+            # "1 hour 30 seconds", "1 hour 1 minute 30 seconds": no second is dropped.
+            return self.say("duration_hours_rest", hours=hours, rest=self._under_an_hour(rest))
         if minutes:
             return self.say("duration_hours_minutes", hours=hours, minutes=minutes)
         return self.say("duration_hours", hours=hours)
 
+    def _under_an_hour(self, seconds: int) -> str:
+        minutes, secs = divmod(seconds, 60)
+        if not minutes:
+            return self.say("duration_seconds", seconds=secs)
+        return self.say("duration_minutes_seconds", minutes=minutes, seconds=secs)
+
     def distance(self, metres: float) -> str:
-        """A spoken distance: "40 metres", "1.5 kilometres"."""
+        """A spoken distance: "40 metres", "12.25 metres", "1.5 kilometres"."""
+        # As exact as it was written, to the centimetre: round(12.25, 1) would say "12.2".
         if metres >= 1000:
-            return self.say("distance_kilometres", kilometres=round(metres / 1000, 2))
-        return self.say("distance_metres", metres=round(metres, 1))
+            return self.say("distance_kilometres", kilometres=round(metres / 1000, 5))
+        return self.say("distance_metres", metres=round(metres, 2))
 
     def join(self, items: list[str]) -> str:
         """Names as a spoken list: "A", "A and B", "A, B and C"."""

@@ -157,10 +157,28 @@ class PiperEngine:
 
     def _model(self, model: Path) -> Any:
         if model not in self._models:
-            from piper import PiperVoice
+            import json
 
+            import onnxruntime
+            from piper import PiperVoice
+            from piper.config import PiperConfig
+
+            # One thread, which never spins: a cue is a few words, too short for
+            # onnxruntime's thread pool to pay back, and its spinning threads
+            # starve the machine (and this process) when other work is running.
+            # The samples are the same as with the default pool.
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = 1
+            options.inter_op_num_threads = 1
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             try:
-                self._models[model] = PiperVoice.load(model)
+                config = json.loads(Path(f"{model}.json").read_text(encoding="utf-8"))
+                session = onnxruntime.InferenceSession(
+                    str(model), sess_options=options, providers=["CPUExecutionProvider"]
+                )
+                self._models[model] = PiperVoice(
+                    config=PiperConfig.from_dict(config), session=session
+                )
             except Exception as exc:  # onnxruntime raises its own types for a bad model
                 raise SpeechError(f"{model}: cannot load the Piper voice ({exc})") from None
         return self._models[model]

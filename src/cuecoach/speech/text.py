@@ -106,7 +106,8 @@ def spoken(text: str, language: str = "en", pronounce: Mapping[str, str] | None 
     ("5 km/h") and "and" between names ("Downward Dog / Plank Flow"), units
     after a number and known abbreviations are spelled out, then every
     `pronounce` entry (a whole word or phrase, matched ignoring case)
-    replaces what it names; a phrase without final punctuation gets a full stop.
+    replaces what it names; a lone number gets "!" and any other phrase without
+    final punctuation a full stop.
     """
     words, unit, abbreviation = _patterns(language.split("-", maxsplit=1)[0])
     out = re.sub(r"\s*\+\s*", f" {words.plus} ", text)
@@ -122,8 +123,12 @@ def spoken(text: str, language: str = "en", pronounce: Mapping[str, str] | None 
     for written, said in (pronounce or {}).items():
         out = re.sub(rf"(?<!\w){re.escape(written)}(?!\w)", said, out, flags=re.IGNORECASE)
     out = " ".join(out.split())
-    # Said as a sentence: a bare "5" or "8" ends with a falling tone and its full
-    # length, which the recognizer then hears (scripts/bench_intelligibility.py).
+    # A count is called out: Piper says "2." so that it is heard "tune", "2!"
+    # is heard right (scripts/bench_intelligibility.py).
+    if re.fullmatch(r"\d+", out):
+        return out + "!"
+    # Said as a sentence: a phrase ends with a falling tone and its full length,
+    # which the recognizer then hears.
     return out if not out or out[-1] in ".!?…" else out + "."
 
 
