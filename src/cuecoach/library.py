@@ -12,12 +12,12 @@ import difflib
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .checker import Checker, sorted_problems, type_name
 from .errors import InputError, Problem
+from .packaged import DATA_DIR
 from .tomlfile import KeyPath, TomlDocument, read_toml
 
 CATEGORIES = ("push", "pull", "core", "carry", "mobility", "lower", "advanced")
@@ -36,10 +36,6 @@ MAX_SETUP = 3
 MAX_CUE_CHARS = 120
 MAX_WHY_CHARS = 400
 MAX_ENTRIES = 1000  # keeps loading a library quick whatever the file holds
-
-_DATA_PACKAGE = "cuecoach"
-_DATA_DIR = "data"
-_DATA_FILE = "exercises.toml"
 
 
 @dataclass(frozen=True)
@@ -117,10 +113,7 @@ def normalise_name(name: str) -> str:
 @functools.cache
 def builtin_library() -> Library:
     """The library that ships with cuecoach (read once, then cached)."""
-    # One joinpath step at a time: Python 3.11 namespace-package paths take one.
-    ref = resources.files(_DATA_PACKAGE).joinpath(_DATA_DIR).joinpath(_DATA_FILE)
-    with resources.as_file(ref) as path:
-        return read_complete_library(path)
+    return read_complete_library(DATA_DIR / "exercises.toml")
 
 
 def read_complete_library(path: Path) -> Library:

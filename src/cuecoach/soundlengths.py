@@ -11,14 +11,15 @@ import io
 import wave
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
+
+from .packaged import DATA_DIR
 
 SOUND_NAMES: tuple[str, ...] = ("start", "tick", "rest", "finish")
 """Every sound a cue script may name, in the order they are usually heard."""
 
 
 def packaged_bytes(name: str) -> bytes:
-    return resources.files("cuecoach").joinpath("data", "sounds", f"{name}.wav").read_bytes()
+    return (DATA_DIR / "sounds" / f"{name}.wav").read_bytes()
 
 
 @cache

@@ -13,10 +13,10 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from .errors import InputError, Problem
+from .packaged import DATA_DIR
 from .tomlfile import FILE_KEY, TomlDocument, read_toml
 
 NUMBERS = frozenset(
@@ -94,7 +94,7 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "list_and": frozenset({"items", "last"}),
     "list_separator": frozenset(),
 }
-_WORDING_DIR = resources.files("cuecoach") / "data" / "wording"
+_WORDING_DIR = DATA_DIR / "wording"
 # One default wording file per language, found by name.
 LANGUAGES = tuple(
     sorted(e.name.removesuffix(".toml") for e in _WORDING_DIR.iterdir() if e.name.endswith(".toml"))
@@ -308,8 +308,7 @@ def _load_pronounce(doc: TomlDocument, table: object, pronounce: dict[str, str])
 
 @cache
 def _builtin(language: str) -> Tables:
-    with resources.as_file(_WORDING_DIR / f"{language}.toml") as path:
-        return _load(path, None)
+    return _load(_WORDING_DIR / f"{language}.toml", None)
 
 
 def load_wording(language: str | None = None, user_file: Path | None = None) -> Wording:
