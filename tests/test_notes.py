@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -156,3 +157,21 @@ def test_a_comment_after_the_amount_is_kept_and_a_rest_in_it_is_used(tmp_path: P
     day = load_session(out / "01-day-1.toml")
     assert [e.timing.rest_ms for e in day.exercises] == [30_000, 60_000, 60_000]
     assert "# focus on hips" in (out / "01-day-1.toml").read_text("utf-8")
+
+
+def test_notes_are_read_as_other_inputs_are_regular_utf8_files_under_the_limit(
+    tmp_path: Path,
+) -> None:
+    latin1, fifo = tmp_path / "latin1.txt", tmp_path / "pipe.txt"
+    os.mkfifo(fifo)  # would block a plain read forever
+    latin1.write_bytes("Day 1\nPush-Ups - 3x12\nPress \xe9 - 3x8\n".encode("latin-1"))
+    cases = [
+        (latin1, f"error: {latin1}:3: (file): not UTF-8 text (byte 0xe9)"),
+        (Path("/dev/zero"), "error: /dev/zero: (file): is a device, not a regular file"),
+        (fifo, f"error: {fifo}: (file): is a named pipe, not a regular file"),
+    ]
+    for path, message in cases:
+        result = CliRunner().invoke(cli, ["import", str(path), "-o", str(tmp_path / "out")])
+        assert result.exit_code == 2
+        assert result.output.startswith(message)
+        assert not (tmp_path / "out").exists()

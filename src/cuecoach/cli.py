@@ -543,12 +543,9 @@ def import_command(notes: Path, output: Path, library: Path | None) -> None:
     from .library import load_library
     from .notes import program_toml, read_notes, session_toml, slug
     from .starter import write_new_files
+    from .tomlfile import read_text
 
-    try:
-        text = notes.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        raise CuecoachError(f"cannot read {notes}: {err}") from err
-    read = read_notes(text, load_library(library))
+    read = read_notes(read_text(notes), load_library(library))
     for number, line, why in read.unread:
         echo(
             f"{_coloured('warning:', 'yellow')} {notes}:{number}: not read: {line!r}: {why}",

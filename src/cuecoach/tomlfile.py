@@ -205,7 +205,7 @@ def _check_regular(info: os.stat_result, limit: int, refuse: Callable[[str], Inp
     if stat.S_ISDIR(info.st_mode):
         raise refuse("is a folder; expected a .toml file")
     if (kind := file_kind(info.st_mode)) is not None:
-        raise refuse(f"is {kind}, not a regular file; expected a .toml file")
+        raise refuse(f"is {kind}, not a regular file")
     if info.st_size > limit:
         raise refuse(_too_big(info.st_size, limit))
 
@@ -229,18 +229,24 @@ def _too_big(size: int, limit: int) -> str:
     return f"is too big ({size:,} bytes; the limit is {limit:,} bytes)"
 
 
-def read_toml(path: Path) -> TomlDocument:
-    """Read and parse `path`; any failure is an InputError naming the file and line."""
-    name = str(path)
+def read_text(path: Path) -> str:
+    """The UTF-8 text of the regular file `path` (see `read_input`), without a BOM;
+    text that is not UTF-8 is an InputError naming the line."""
     raw = read_input(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(
-            [Problem(name, line, FILE_KEY, f"not UTF-8 text (byte 0x{raw[exc.start]:02x})")]
+            [Problem(str(path), line, FILE_KEY, f"not UTF-8 text (byte 0x{raw[exc.start]:02x})")]
         ) from None
-    text = text.removeprefix("\ufeff")
+    return text.removeprefix("\ufeff")
+
+
+def read_toml(path: Path) -> TomlDocument:
+    """Read and parse `path`; any failure is an InputError naming the file and line."""
+    name = str(path)
+    text = read_text(path)
     if long_key := _LONG_DOTTED_KEY.search(text):
         line = _line_at(text, long_key.start())
         message = f"a dotted key of more than {MAX_KEY_PARTS} parts"
