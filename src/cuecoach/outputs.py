@@ -39,8 +39,9 @@ class Staged:
         self._folders: list[Path] = []  # created by this run, outermost first
 
     @contextmanager
-    def file(self, path: Path) -> Iterator[IO[bytes]]:
-        """A temporary file next to `path`, staged to replace it if the block completes."""
+    def file(self, path: Path, mode: int | None = None) -> Iterator[IO[bytes]]:
+        """A temporary file next to `path`, staged to replace it if the block completes
+        (with permissions `mode`, else those of the file it replaces or a new file's)."""
         import tempfile  # here, not at the top: every command's signal handling imports this module
 
         with _signals_held():  # a Ctrl-C now must find the new file listed, to remove it
@@ -51,7 +52,7 @@ class Staged:
                 yield file
                 file.flush()
                 os.fsync(file.fileno())
-            os.chmod(temp, _new_file_mode(path))
+            os.chmod(temp, _new_file_mode(path) if mode is None else mode)
         except BaseException:
             with suppress(FileNotFoundError):
                 os.unlink(temp)
@@ -143,12 +144,13 @@ def make_folder(path: Path) -> None:
         run.folder(path)
 
 
-def replace_file(path: Path, data: bytes) -> None:
+def replace_file(path: Path, data: bytes, mode: int | None = None) -> None:
     """Atomically write `data` to `path` now, whatever run is going on (for caches,
-    whose entries are worth keeping even when the export that made them fails)."""
+    whose entries are worth keeping even when the export that made them fails, and
+    for files kept between runs); `mode` as for `Staged.file`."""
     staged = Staged()
     try:
-        with staged.file(path) as file:
+        with staged.file(path, mode) as file:
             file.write(data)
     except BaseException:
         staged.discard()

@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import CuecoachError
+from .outputs import make_folder, staged_outputs, write_text
 
 STARTER_SESSION = """\
 # A cuecoach session. Check it with `cuecoach check {file}`, hear it with
@@ -125,7 +126,7 @@ def starter_program(name: str) -> dict[str, str]:
 def write_new_files(folder: Path, files: Mapping[str, str]) -> list[Path]:
     """Write `files` ({name: text}) into `folder`; refuse, writing nothing, when any exists.
 
-    Each file is written under a temporary name and renamed, so none is ever half written.
+    The files are written under temporary names and renamed together: all appear, or none.
     """
     targets = [folder / name for name in files]
     existing = [str(t) for t in targets if t.exists()]
@@ -135,11 +136,10 @@ def write_new_files(folder: Path, files: Mapping[str, str]) -> list[Path]:
             f"not overwriting {', '.join(existing)}; move {them} or pick another name"
         )
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for target, text in zip(targets, files.values(), strict=True):
-            temp = target.with_name(f".{target.name}.part")
-            temp.write_text(text, encoding="utf-8")
-            temp.replace(target)
+        with staged_outputs():  # every file, or none
+            make_folder(folder)
+            for target, text in zip(targets, files.values(), strict=True):
+                write_text(target, text)
     except OSError as err:
         raise CuecoachError(f"cannot write in {folder}: {err.strerror or err}") from err
     return targets

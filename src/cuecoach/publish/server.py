@@ -24,6 +24,7 @@ import platformdirs
 from aiohttp import web
 
 from ..errors import CuecoachError
+from ..outputs import replace_file
 from .folder import PublishRequest, publish
 
 CONTENT_TYPES = {
@@ -62,10 +63,7 @@ def serve_token() -> str:
     token = secrets.token_urlsafe(24)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.part")
-        temp.write_text(token + "\n", encoding="ascii")
-        temp.chmod(0o600)
-        temp.replace(path)
+        replace_file(path, f"{token}\n".encode("ascii"), mode=0o600)  # a secret: owner only
     except OSError as err:
         raise CuecoachError(f"cannot write {path}: {err.strerror or err}") from err
     return token

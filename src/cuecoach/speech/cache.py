@@ -24,7 +24,6 @@ import json
 import os
 import stat
 import struct
-import tempfile
 import zlib
 from dataclasses import dataclass
 from functools import cache
@@ -35,6 +34,7 @@ import numpy as np
 import platformdirs
 
 from ..audio import Clip, Samples
+from ..outputs import replace_file
 from .engine import notice
 
 # Bump when the file layout changes (the code digest covers processing changes).
@@ -143,17 +143,8 @@ class ClipCache:
         header = _HEADER.pack(_MAGIC, clip.sample_rate, len(clip.samples), zlib.crc32(payload))
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=SUFFIX)
+            replace_file(self._path(key), header + payload)
         except OSError:
-            return
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(header)
-                f.write(payload)
-            os.replace(temp, self._path(key))
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
             return
         if not self._evicted:
             # Once per process is enough: one run adds far less than the limit.
