@@ -31,9 +31,9 @@ from cuecoach.export import (
     chapters,
     export_program,
     render,
-    sigterm_raises,
 )
 from cuecoach.model import SpeechSettings
+from cuecoach.outputs import exit_on_signals
 from cuecoach.sounds import load_sounds
 from cuecoach.speech import Speaker, resolve_speech
 from cuecoach.timecode import to_samples
@@ -304,7 +304,7 @@ def test_sigterm_removes_the_partial_file(
             os.kill(os.getpid(), signal.SIGTERM)
 
     before = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(SystemExit) as exit_info, sigterm_raises():
+    with pytest.raises(SystemExit) as exit_info, exit_on_signals():
         render(script, speech, sounds, tmp_path / "day1.mp3", progress=terminate_halfway)
     assert exit_info.value.code == 128 + signal.SIGTERM
     assert list(tmp_path.iterdir()) == []

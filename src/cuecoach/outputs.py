@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
@@ -174,25 +174,21 @@ def exit_on_signals() -> Iterator[None]:
     removed and a terminal gets its settings back. Ctrl-C already raises
     KeyboardInterrupt. Does nothing outside the main thread, where handlers cannot be set.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
     def handler(signum: int, frame: FrameType | None) -> None:
         raise SystemExit(128 + signum)
 
-    caught = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
-    previous = {signum: signal.signal(signum, handler) for signum in caught}
-    try:
+    with _handling(_EXIT_SIGNALS, handler):
         yield
-    finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
 
 
-_HELD_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
-)
+def _signals(*names: str) -> tuple[int, ...]:
+    """The named signals this platform has (Windows has no SIGHUP)."""
+    return tuple(getattr(signal, name) for name in names if hasattr(signal, name))
+
+
+_EXIT_SIGNALS = _signals("SIGTERM", "SIGHUP")
+_HELD_SIGNALS = _signals("SIGINT", "SIGTERM", "SIGHUP")
 
 
 @contextmanager
@@ -204,22 +200,34 @@ def _signals_held() -> Iterator[None]:
     hit, so masking signals would not do; the handlers note them instead, and
     the block's end raises them again.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     pending: list[int] = []
 
     def note(signum: int, frame: FrameType | None) -> None:
         pending.append(signum)
 
-    previous = {signum: signal.signal(signum, note) for signum in _HELD_SIGNALS}
+    try:
+        with _handling(_HELD_SIGNALS, note):
+            yield
+    finally:
+        for signum in pending:
+            signal.raise_signal(signum)
+
+
+@contextmanager
+def _handling(
+    signums: Sequence[int], handler: Callable[[int, FrameType | None], None]
+) -> Iterator[None]:
+    """`handler` for `signums` inside the block, the previous handlers after it.
+    Does nothing outside the main thread, where handlers cannot be set."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, handler) for signum in signums}
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        for signum in pending:
-            signal.raise_signal(signum)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 def check_outputs(

@@ -28,7 +28,6 @@ from typing import IO
 from ..audio import Clip
 from ..cuescript import CueScript
 from ..errors import AudioError
-from ..outputs import exit_on_signals as sigterm_raises
 from ..outputs import make_folder, output_file
 from .encoding import Sink, encode
 from .files import file_name, one_line
@@ -48,7 +47,6 @@ __all__ = [
     "chapters",
     "export_program",
     "render",
-    "sigterm_raises",
 ]
 
 
