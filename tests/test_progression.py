@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA, SESSIONS
-from cuecoach import parse, progression
+from cuecoach import parse, progression, units
 from cuecoach.cli import cli
 from cuecoach.compile import compile_session
 from cuecoach.errors import InputError
@@ -147,6 +147,21 @@ def test_random_rep_rules_follow_their_arithmetic(
         assert done.reps == start + step * steps
     else:
         assert done.reps is not None and done.reps <= cap and done.sets <= max(sets, 4)
+
+
+@pytest.mark.parametrize("written", sorted(units.WEIGHT_UNITS))
+def test_a_rule_adds_load_in_every_unit_a_session_takes(written: str, tmp_path: Path) -> None:
+    """A rule and a load read weights the same way, whatever the spelling:
+    "+2.5 kilograms per week" on load = "20 kilograms"."""
+    path = tmp_path / "load.toml"
+    path.write_text(
+        f'[[exercise]]\nname = "Goblet Squat"\ndo = "3x10"\nload = "20 {written}"\n'
+        f'progress = "+2.5 {written} per week up to 30{written}"\n',
+        encoding="utf-8",
+    )
+    unit = units.WEIGHT_UNITS[written]
+    weeks = [amount_text(session_at_week(load_session(path), w).exercises[0]) for w in (1, 3, 9)]
+    assert weeks == [f"3x10 @ {n}{unit}" for n in (20, 25, 30)]
 
 
 def test_rule_words_are_read_loosely_but_strictly() -> None:

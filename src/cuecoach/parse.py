@@ -92,10 +92,6 @@ TEMPO_LIMIT = DurationLimit(500, MINUTE)  # a whole rep, as for rep_time
 LOAD_RANGES = {"kg": (0.5, 500.0), "lb": (1.0, 1100.0), "rpe": (1.0, 10.0)}
 _TEMPO = re.compile(r"^\s*(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?)){2,3}\s*$")
 _TEMPO_PART = re.compile(r"\d+(?:\.\d+)?")
-_LOAD_UNITS = {
-    "kg": "kg", "kgs": "kg", "kilo": "kg", "kilos": "kg", "kilogram": "kg", "kilograms": "kg",
-    "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb",
-}  # fmt: skip
 _LOAD_AMOUNT = re.compile(r"^(\d+(?:\.\d+)?)\s*([a-z]+)$")
 _LOAD_RPE = re.compile(r"^rpe\s*(\d+(?:\.\d+)?)$")
 _BODYWEIGHT = ("bodyweight", "body weight", "bw")
@@ -523,8 +519,8 @@ def _one_load(check: Checker, parts: KeyPath, value: object) -> Load | None:
     unit = None
     if m := _LOAD_RPE.match(text):
         amount, unit = float(m.group(1)), "rpe"
-    elif (m := _LOAD_AMOUNT.match(text)) and m.group(2) in _LOAD_UNITS:
-        amount, unit = float(m.group(1)), _LOAD_UNITS[m.group(2)]
+    elif (m := _LOAD_AMOUNT.match(text)) and m.group(2) in units.WEIGHT_UNITS:
+        amount, unit = float(m.group(1)), units.WEIGHT_UNITS[m.group(2)]
     if unit is None:
         check.error(parts, f'expected {LOAD_HELP}, got "{value}"')
         return None

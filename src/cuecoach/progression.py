@@ -66,7 +66,6 @@ _RULE = re.compile(
     r"(?:,?\s+(?:up\s+to|max)\s+(?P<max_sets>\d+)\s+sets)?"
     r"(?P<completed>,?\s+if\s+completed)?"
 )
-_LOAD_UNITS = {"kg": "kg", "kgs": "kg", "lb": "lb", "lbs": "lb"}
 _KINDS = {WorkKind.REPS: "reps", WorkKind.TIME: "time", WorkKind.DISTANCE: "distance"}
 
 
@@ -79,8 +78,8 @@ def _quantity(number: str, unit: str, text: str) -> Step:
         amount = n
         if not n.is_integer():
             raise RuleError(f'"{text}": {what} go up by a whole number')
-    elif unit in _LOAD_UNITS:
-        what, amount, load_unit = "load", n, _LOAD_UNITS[unit]
+    elif unit in units.WEIGHT_UNITS:
+        what, amount, load_unit = "load", n, units.WEIGHT_UNITS[unit]
     elif unit in ("m", "km"):
         what, amount = "distance", units.parse_distance(number + unit)
     else:

@@ -48,6 +48,12 @@ _METRES_PER_UNIT = {
     "kilometer": 1000,
     "kilometers": 1000,
 }
+# A weight as written, to the unit it is in: one table for a session's `load`,
+# a progression rule's "+2.5kg" and the shorthand's refusal of "3x10kg".
+WEIGHT_UNITS = {
+    "kg": "kg", "kgs": "kg", "kilo": "kg", "kilos": "kg", "kilogram": "kg", "kilograms": "kg",
+    "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb",
+}  # fmt: skip
 _DURATION_PART = re.compile(rf"({_NUMBER})\s*([a-z]+)")
 # The whole of "1min 30s": checked before the parts are read, so text that is
 # not a duration fails in one pass instead of one scan per character.
@@ -211,7 +217,7 @@ _DEFAULT_UNITS = ("rep", "reps")
 _FOREIGN_UNITS = {
     **dict.fromkeys(("mile", "miles", "mi", "yard", "yards", "yd", "yds", "ft", "feet", "foot"),
                     "distance"),
-    **dict.fromkeys(("kg", "kgs", "kilo", "kilos", "lb", "lbs", "pound", "pounds"), "load"),
+    **dict.fromkeys(WEIGHT_UNITS, "load"),
 }  # fmt: skip
 _FOREIGN_HINT = {
     "distance": 'distances are in metres or km, like "3x400m" or "3x1.6km"',
