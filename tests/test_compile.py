@@ -485,6 +485,17 @@ def test_load_is_said_in_the_set_call_and_up_next_and_shown_on_the_segment() -> 
     assert '"load": "bodyweight"' in to_json(bodyweight)
 
 
+def test_a_group_up_next_gives_each_members_load_as_one_exercise_does() -> None:
+    squat = one(group="A", load=(Load(16, "kg"), Load(20, "kg"), Load(24, "kg")))
+    rows = one(name="Inverted Rows", group="A")
+    curls = one(name="Curls", group="A", load=(Load(25, "lb"),) * 3)
+    superset = Group("A", (squat, rows, curls))
+    script = compiled(Session("t", (one(name="Push-Ups", sets=1), superset)))
+    assert spoken(script, "up_next") == [
+        "Up next, 3 rounds of Goblet Squat at 16 kilograms, Inverted Rows and Curls at 25 pounds."
+    ]
+
+
 def test_sides_are_said_as_written() -> None:
     script = compiled(Session("t", (one(per_side=True, side_label="leg"),)))
     assert "Set 2 of 3, 10 reps per leg." in spoken(script, "set")

@@ -387,11 +387,16 @@ class _Cues:
 
     def up_next(self, seg: _Seg) -> tuple[str, tuple[str, ...]]:
         if seg.group is not None:
-            names = tuple(m.name for m in seg.group.members)
-            text = self.w.say(
-                "up_next_group", next=self.w.join(list(names)), rounds=seg.group.rounds
-            )
-            return text, names
+            members = seg.group.members
+            # Each move's first load, as for one exercise below, so all of them can be fetched.
+            said = [
+                self.w.say("up_next_member_load", exercise=m.name, load=self.spoken_load(m.load[0]))
+                if m.load
+                else m.name
+                for m in members
+            ]
+            text = self.w.say("up_next_group", next=self.w.join(said), rounds=seg.group.rounds)
+            return text, tuple(m.name for m in members)
         ex = seg.exercise
         assert ex is not None
         values = {"next": ex.name, "sets": ex.sets, "amount": self.amount(ex)}

@@ -69,6 +69,7 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "up_next": frozenset({"next", "sets", "amount"}),
     "up_next_load": frozenset({"next", "sets", "amount", "load"}),
     "up_next_group": frozenset({"next", "rounds"}),
+    "up_next_member_load": frozenset({"exercise", "load"}),
     "form_cue": frozenset({"cue"}),
     "finish": frozenset({"title"}),
     "amount_reps": frozenset({"reps", "unit"}),
