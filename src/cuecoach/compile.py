@@ -639,10 +639,16 @@ def _cue(
 
 
 def _intro(session: Session, wording: Wording) -> str:
-    """The week of a progressing program, said first; a deload week says so."""
+    """The week, said first when it changes the session: a deload week says so,
+    and a session with progression rules names its week. Without either, any
+    week is the file as written, and naming it would suggest otherwise."""
     if session.week is None:
         return ""
-    return wording.say("deload_intro" if session.deload else "week_intro", week=session.week)
+    if session.deload:
+        return wording.say("deload_intro", week=session.week)
+    if any(e.progress is not None for e in session.exercises):
+        return wording.say("week_intro", week=session.week)
+    return ""
 
 
 def _proposals(
