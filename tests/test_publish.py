@@ -8,6 +8,7 @@ import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,39 @@ def test_pages_point_at_their_own_files(week: Run) -> None:
     assert f'href="{stem}.html"' in index and BASE + "feed.xml" in index
     for name in ("player.js", "player.css", "cover.png"):
         assert (week.folder / name).is_file()
+
+
+class HeadElements(HTMLParser):
+    """The elements inside a page's <head>, as (tag, attributes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside = False
+        self.elements: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "head":
+            self.inside = True
+        elif self.inside:
+            self.elements.append((tag, attrs))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "head":
+            self.inside = False
+
+
+def test_every_page_has_the_same_head(week: Run) -> None:
+    """The index and the player pages look alike on a phone: the same viewport,
+    colours, icon and style sheet (a player page adds only its script)."""
+    heads = {}
+    for page in sorted(week.folder.glob("*.html")):
+        parser = HeadElements()
+        parser.feed(page.read_text(encoding="utf-8"))
+        heads[page.name] = [e for e in parser.elements if e[0] != "script"]
+    assert len(heads) == 3
+    index = heads["index.html"]
+    assert ("link", [("rel", "stylesheet"), ("href", "player.css")]) in index
+    assert all(head == index for head in heads.values()), heads
 
 
 def test_only_what_changed_is_rendered_again(tmp_path: Path) -> None:

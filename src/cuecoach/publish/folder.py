@@ -251,10 +251,19 @@ def _index_page(channel: Channel, planned: Sequence[Planned], rendered: Sequence
 
 
 def _page(template: str, *, items: str = "", **values: str) -> str:
-    """A page from the template in player/, `values` escaped for HTML, `items` as given."""
-    text = (resources.files(__package__) / "player" / template).read_text(encoding="utf-8")
+    """A page from the template in player/, `values` escaped for HTML, `items` as given.
+
+    Every page starts with the one shared head.html (filled from the same
+    values), so the pages' heads cannot drift apart.
+    """
     escaped = {key: html.escape(value) for key, value in values.items()}
-    return Template(text).substitute(escaped, items=items)
+    # The page's own line break follows "$head": the file's last one would double it.
+    head = Template(_template("head.html")).substitute(escaped).removesuffix("\n")
+    return Template(_template(template)).substitute(escaped, head=head, items=items)
+
+
+def _template(name: str) -> str:
+    return (resources.files(__package__) / "player" / name).read_text(encoding="utf-8")
 
 
 def _base_url(given: str | None, folder: Path) -> str:
