@@ -7,7 +7,6 @@ Every `CuecoachError` becomes a message on stderr and exit status 2.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -198,6 +197,8 @@ class ProgressBar:
             tail = f"{fraction:4.0%}  {clock(left_ms)} left"
         else:
             tail = f"{fraction:4.0%}  --:-- left"
+        import shutil  # here, not at the top: check and script never draw a bar
+
         width = shutil.get_terminal_size().columns - 1  # the last column would wrap
         room = width - len(self.label) - len(tail) - 4
         bar = f"[{'#' * round(room * fraction):-<{room}}]" if room >= 10 else ""

@@ -7,10 +7,9 @@ file, line and key.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from .model import WorkKind
 
@@ -170,9 +169,12 @@ def parse_pace(value: object) -> float:
     return pace
 
 
-@dataclass(frozen=True)
-class DoSpec:
-    """What a ``do`` shorthand says: sets and one set's amount."""
+class DoSpec(NamedTuple):
+    """What a ``do`` shorthand says: sets and one set's amount.
+
+    A NamedTuple, not a dataclass: it is the parser's own record, and a
+    dataclass costs start-up time when this module is imported.
+    """
 
     sets: int
     kind: WorkKind
@@ -245,6 +247,8 @@ def _looks_like_unit(value: str, word: str, rest: str) -> None:
 
     A side word followed by more words names the reps ("10 leg raises").
     """
+    import difflib  # imported by the rare do that names its reps: not on every start-up
+
     close = difflib.get_close_matches(word.lower(), _UNIT_WORDS, n=1, cutoff=0.75)
     if close and close[0].removesuffix("s") in SIDE_LABELS:
         if rest:
@@ -286,7 +290,7 @@ def parse_do(value: object) -> DoSpec:
     spec = _amount_of(value, m.group("sets"), amount, words)
     if side_label is None:
         return spec
-    return replace(spec, per_side=True, side_label=side_label)
+    return spec._replace(per_side=True, side_label=side_label)
 
 
 def _amount_of(value: str, sets_text: str, amount: str, words: str) -> DoSpec:
