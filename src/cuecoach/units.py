@@ -52,8 +52,9 @@ _DURATION_PART = re.compile(rf"({_NUMBER})\s*([a-z]+)")
 # not a duration fails in one pass instead of one scan per character.
 _DURATION_PARTS = re.compile(rf"(?:{_NUMBER}\s*[a-z]+\s*)+")
 _CLOCK = re.compile(r"(?:(\d+):)?(\d+):([0-5]\d)(?:\.(\d+))?")
-_DISTANCE = re.compile(rf"({_NUMBER})\s*({'|'.join(_METRES_PER_UNIT)})")
-_PACE = re.compile(rf"({_NUMBER})\s*(m/s|km/h)")
+# Distances and paces are rarer than durations: compiled on first use (re caches them).
+_DISTANCE = rf"({_NUMBER})\s*({'|'.join(_METRES_PER_UNIT)})"
+_PACE = rf"({_NUMBER})\s*(m/s|km/h)"
 DURATION_HELP = 'a duration like "30s", "1min30s", "90s" or "1:30"'
 DISTANCE_HELP = 'a distance like "40m" or "1.5km"'
 PACE_HELP = 'a pace like "1m/s" or "4km/h"'
@@ -141,7 +142,7 @@ def parse_distance(value: object) -> float:
         text = _text(value, DISTANCE_HELP).lower()
         if re.fullmatch(_NUMBER, text):
             metres = float(text)
-        elif m := _DISTANCE.fullmatch(text):
+        elif m := re.fullmatch(_DISTANCE, text):
             metres = float(m.group(1)) * _METRES_PER_UNIT[m.group(2)]
         else:
             raise UnitError(f"expected {DISTANCE_HELP}, got {_describe(value)}")
@@ -160,7 +161,7 @@ def parse_pace(value: object) -> float:
         text = _text(value, PACE_HELP).lower().replace(" ", "")
         if re.fullmatch(_NUMBER, text):
             pace = float(text)
-        elif m := _PACE.fullmatch(text):
+        elif m := re.fullmatch(_PACE, text):
             pace = float(m.group(1)) / (3.6 if m.group(2) == "km/h" else 1.0)
         else:
             raise UnitError(f"expected {PACE_HELP}, got {_describe(value)}")
