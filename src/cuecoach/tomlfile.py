@@ -94,8 +94,8 @@ class _Scanner:
 def _track_nesting(line: str, depth: int) -> tuple[int, str | None]:
     """Bracket depth after `line`, and an unclosed multi-line string delimiter."""
     # Jumps from one character that matters to the next (regex searches rather
-    # than a Python loop over every character: the built-in library is read on
-    # every run, so this is on the start-up path of every command).
+    # than a Python loop over every character), so that finding the key lines of
+    # a large file, such as a user's library, stays quick.
     nesting_char = re.compile(_NESTING_CHAR)
     i = 0
     while found := nesting_char.search(line, i):

@@ -248,7 +248,7 @@ def _looks_like_unit(value: str, word: str, rest: str) -> None:
 
     A side word followed by more words names the reps ("10 leg raises").
     """
-    import difflib  # imported by the rare do that names its reps: not on every start-up
+    import difflib  # only a do that names its reps needs it: not every start-up
 
     close = difflib.get_close_matches(word.lower(), _UNIT_WORDS, n=1, cutoff=0.75)
     if close and close[0].removesuffix("s") in SIDE_LABELS:
