@@ -1,14 +1,17 @@
 """Core figures: CLI start-up against `import click`, and how compiling scales.
 
-    python scripts/bench_core.py
+    python scripts/bench_core.py [--baseline CHECKOUT] [--startup-only]
 
 Start-up is timed side by side in one run (the machine is shared and noisy):
 `--help`, `check` and `script` (estimated, no speech) are run alternately with
-`python -c "import click"`, and the median of many runs is compared.
+`python -c "import click"`, and the median of many runs is compared. With
+`--baseline`, another checkout's installed `cuecoach` (its `.venv`) runs the same
+commands in the same rounds, so a change is measured against what it changes.
 """
 
 from __future__ import annotations
 
+import argparse
 import gc
 import os
 import shutil
@@ -42,21 +45,26 @@ def _median_seconds(commands: list[list[str]]) -> list[float]:
     return [statistics.median(t) for t in times]
 
 
-def startup() -> None:
-    """`--help`, `check` and `script` (estimated, no speech) against `import click`."""
+def startup(baseline: Path | None = None) -> None:
+    """`--help`, `check` and `script` (estimated, no speech) against `import click`,
+    for this checkout and, given one, the `baseline` checkout."""
     exe = shutil.which("cuecoach") or str(Path(sys.executable).with_name("cuecoach"))
+    exes = {"": exe}
+    if baseline is not None:
+        exes[f" [{baseline}]"] = str(baseline / ".venv" / "bin" / "cuecoach")
     session = str(ROOT / "sessions" / "day1-upper-core.toml")
-    commands = {
-        "python -c 'import click'": [sys.executable, "-c", "import click"],
-        "cuecoach --help": [exe, "--help"],
-        "cuecoach check day1": [exe, "check", session],
-        "cuecoach script day1": [exe, "script", session],
-    }
+    commands = {"python -c 'import click'": [sys.executable, "-c", "import click"]}
+    for tag, program in exes.items():
+        commands[f"cuecoach --help{tag}"] = [program, "--help"]
+        commands[f"cuecoach check day1{tag}"] = [program, "check", session]
+        commands[f"cuecoach script day1{tag}"] = [program, "script", session]
     base, *others = _median_seconds(list(commands.values()))
     names = list(commands)
-    print(f"{names[0] + ':':<28}{base * 1000:6.1f} ms (median of {RUNS}, alternating)")
+    width = max(map(len, names)) + 2
+    print(f"{names[0] + ':':<{width}}{base * 1000:6.1f} ms (median of {RUNS}, alternating)")
     for name, seconds in zip(names[1:], others, strict=True):
-        print(f"{name + ':':<28}{seconds * 1000:6.1f} ms  {seconds / base:.2f}x (target <= 2x)")
+        ratio = seconds / base
+        print(f"{name + ':':<{width}}{seconds * 1000:6.1f} ms  {ratio:.2f}x (target <= 2x)")
 
 
 SIZES = (100, 1_000, 5_000)
@@ -102,5 +110,12 @@ def scaling() -> None:
 
 
 if __name__ == "__main__":
-    startup()
-    scaling()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--baseline", type=Path, help="another checkout whose .venv/bin/cuecoach is timed too"
+    )
+    parser.add_argument("--startup-only", action="store_true", help="skip the compile figures")
+    args = parser.parse_args()
+    startup(args.baseline)
+    if not args.startup_only:
+        scaling()

@@ -7,11 +7,9 @@ described in the same words wherever it is written.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .errors import InputError, Problem
 from .tomlfile import KeyPath, key_path
@@ -28,8 +26,10 @@ class Source(Protocol):
     def line(self, parts: Sequence[str | int]) -> int | None: ...
 
 
-@dataclass(frozen=True)
-class Flags:
+# A NamedTuple and a plain class rather than dataclasses: a dataclass compiles its
+# generated methods at import, about half a millisecond each, and every command
+# that reads a file imports this module.
+class Flags(NamedTuple):
     """Values with no file, such as the command line's: ``("rate",)`` is shown ``--rate``."""
 
     name: str = "(command line)"
@@ -85,13 +85,13 @@ def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(problems, key=problem_order)
 
 
-@dataclass
 class Checker:
     """Reads values out of one source, collecting problems and warnings."""
 
-    source: Source
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def error(self, parts: KeyPath, message: str) -> None:
         self.problems.append(self.source.problem(parts, message))
@@ -109,6 +109,8 @@ class Checker:
     ) -> None:
         for key in table:
             if key not in allowed:
+                import difflib  # only for a mistake: kept off the start-up of every command
+
                 close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
                 hint = (
                     f'; did you mean "{close[0]}"?' if close else f"; allowed: {', '.join(allowed)}"

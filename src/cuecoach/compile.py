@@ -30,8 +30,8 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 from .cuescript import Cue, CueKind, CueScript, Segment, SegmentKind
 from .model import Exercise, Group, Load, Session, WorkKind
@@ -78,8 +78,9 @@ def estimate_speech_seconds(text: str) -> float:
     return round(0.15 + 0.36 * words + 0.15 * breaks, 3)
 
 
-@dataclass(frozen=True, slots=True)
-class _Seg:
+# The compiler's own records are NamedTuples: as cheap to create as slotted
+# dataclasses, and they cost no start-up time generating methods at import.
+class _Seg(NamedTuple):
     start: int
     end: int
     kind: SegmentKind
@@ -194,8 +195,7 @@ def _lay_out(session: Session, lead_in_ms: int) -> list[_Seg]:
     return tl.segments
 
 
-@dataclass(frozen=True, slots=True)
-class _Want:
+class _Want(NamedTuple):
     """A proposed cue: where it may start, how much it matters."""
 
     priority: Priority
@@ -711,8 +711,7 @@ def _acyclic() -> Iterator[None]:
             gc.enable()
 
 
-@dataclass(frozen=True)
-class _Compiled:
+class _Compiled(NamedTuple):
     """A script, and the windows of the cues dropped for want of room (for tests)."""
 
     script: CueScript

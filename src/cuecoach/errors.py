@@ -10,7 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, order=True)
+# No order=True: problems are put in file order by `checker.problem_order`
+# (comparing two would trip over a missing line), and each generated method
+# costs every command's start-up.
+@dataclass(frozen=True)
 class Problem:
     """One thing wrong (or worth a warning) in an input file.
 

@@ -8,7 +8,6 @@ library file in the same format adds entries or overrides built-in ones.
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -91,6 +90,8 @@ class Library:
         Aliases take part in the matching ("Press-Up" finds "Push-Up"), but
         only canonical names are returned, each at most once.
         """
+        import difflib  # only for a name not found: kept off every command's start-up
+
         key = normalise_name(name)
         if not key or limit <= 0:
             return ()
@@ -110,10 +111,13 @@ def normalise_name(name: str) -> str:
     return key.removesuffix("s")
 
 
+BUILTIN_FILE = DATA_DIR / "exercises.toml"
+
+
 @functools.cache
 def builtin_library() -> Library:
     """The library that ships with cuecoach (read once, then cached)."""
-    return read_complete_library(DATA_DIR / "exercises.toml")
+    return read_complete_library(BUILTIN_FILE)
 
 
 def read_complete_library(path: Path) -> Library:
@@ -138,8 +142,11 @@ def _read_entries(
     return doc, entries, problems + _duplicate_problems(doc, entries)
 
 
-def load_library(user_file: Path | None = None) -> Library:
+def load_library(user_file: Path | None = None, builtin: Library | None = None) -> Library:
     """The built-in library, plus the entries of `user_file` if given.
+
+    `builtin` is the built-in library when the caller has it already (see
+    `librarycache`); by default it is read and checked here.
 
     A user entry whose name or any alias matches a built-in entry overrides
     it: fields the user leaves out keep the built-in values, the user's name
@@ -148,7 +155,7 @@ def load_library(user_file: Path | None = None) -> Library:
     new exercises appended after the built-in ones; only `name` is required.
     Every problem in the file is reported in one InputError.
     """
-    builtin = builtin_library()
+    builtin = builtin if builtin is not None else builtin_library()
     if user_file is None:
         return builtin
     doc, entries, problems = _read_entries(user_file, builtin=False)

@@ -90,9 +90,10 @@ MAX_TIME_CALLS = 5
 TEMPO_PHASE_LIMIT = DurationLimit(0, 20_000)  # one phase of a rep
 TEMPO_LIMIT = DurationLimit(500, MINUTE)  # a whole rep, as for rep_time
 LOAD_RANGES = {"kg": (0.5, 500.0), "lb": (1.0, 1100.0), "rpe": (1.0, 10.0)}
-_TEMPO = re.compile(r"^\s*(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?)){2,3}\s*$")
-_TEMPO_PART = re.compile(r"\d+(?:\.\d+)?")
-_LOAD_AMOUNT = re.compile(r"^(\d+(?:\.\d+)?)\s*([a-z]+)$")
+# Patterns of keys few sessions write are compiled on first use (re caches them).
+_TEMPO = r"^\s*(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?)){2,3}\s*$"
+_TEMPO_PART = r"\d+(?:\.\d+)?"
+_LOAD_AMOUNT = r"^(\d+(?:\.\d+)?)\s*([a-z]+)$"
 _LOAD_RPE = re.compile(r"^rpe\s*(\d+(?:\.\d+)?)$")
 _BODYWEIGHT = ("bodyweight", "body weight", "bw")
 LOAD_HELP = 'a load like "12kg", "25lb", "bodyweight" or "RPE 8"'
@@ -227,10 +228,10 @@ def _tempo(check: Checker, parts: KeyPath, value: object) -> tuple[int, int, int
         return None
     if _too_long(check, parts, value, TEMPO_HELP):
         return None
-    if not _TEMPO.match(value):
+    if not re.match(_TEMPO, value):
         check.error(parts, f'expected {TEMPO_HELP}, got "{value}"')
         return None
-    phases = [round(float(p) * 1000) for p in _TEMPO_PART.findall(value)]
+    phases = [round(float(p) * 1000) for p in re.findall(_TEMPO_PART, value)]
     phases += [0] * (4 - len(phases))
     if max(phases) > TEMPO_PHASE_LIMIT.high:
         check.error(parts, f'expected each phase {TEMPO_PHASE_LIMIT.describe()}, got "{value}"')
@@ -519,7 +520,7 @@ def _one_load(check: Checker, parts: KeyPath, value: object) -> Load | None:
     unit = None
     if m := _LOAD_RPE.match(text):
         amount, unit = float(m.group(1)), "rpe"
-    elif (m := _LOAD_AMOUNT.match(text)) and m.group(2) in units.WEIGHT_UNITS:
+    elif (m := re.match(_LOAD_AMOUNT, text)) and m.group(2) in units.WEIGHT_UNITS:
         amount, unit = float(m.group(1)), units.WEIGHT_UNITS[m.group(2)]
     if unit is None:
         check.error(parts, f'expected {LOAD_HELP}, got "{value}"')

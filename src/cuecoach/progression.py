@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import units
 from .errors import InputError, Problem
@@ -34,8 +34,9 @@ class RuleError(ValueError):
     """A progression rule could not be read or does not fit its exercise."""
 
 
-@dataclass(frozen=True)
-class Step:
+# A rule's own records are NamedTuples: a dataclass would cost `check` start-up
+# time generating its methods whenever a session has rules.
+class Step(NamedTuple):
     """What one step adds: `amount` of reps, sets, time (ms), distance (m) or load."""
 
     what: str  # "reps", "sets", "time", "distance" or "load"
@@ -43,8 +44,7 @@ class Step:
     unit: str = ""  # "kg" or "lb" for load
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """A parsed progression rule."""
 
     step: Step

@@ -25,15 +25,17 @@ FILE_KEY = "(file)"
 _BARE_KEY = r"[A-Za-z0-9_-]+"
 _KEY_PART = rf'(?:{_BARE_KEY}|"(?:[^"\\]|\\.)*"|\'[^\']*\')'
 _DOTTED_KEY = rf"{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*"
-_ARRAY_HEADER = re.compile(rf"^\s*\[\[\s*({_DOTTED_KEY})\s*\]\]")
-_TABLE_HEADER = re.compile(rf"^\s*\[\s*({_DOTTED_KEY})\s*\]")
-_ASSIGNMENT = re.compile(rf"^\s*({_DOTTED_KEY})\s*=")
-_SPLIT_PART = re.compile(_KEY_PART)
-_DECODE_POSITION = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
-_NESTING_CHAR = re.compile(r"[#\"'\[\]{}]")
+# The patterns that find where a key is written are kept as text and compiled on
+# first use (re caches them): a file without problems never needs its key lines,
+# and compiling them costs every command's start-up.
+_ARRAY_HEADER = rf"^\s*\[\[\s*({_DOTTED_KEY})\s*\]\]"
+_TABLE_HEADER = rf"^\s*\[\s*({_DOTTED_KEY})\s*\]"
+_ASSIGNMENT = rf"^\s*({_DOTTED_KEY})\s*="
+_DECODE_POSITION = r"\s*\(at (?:line (\d+), column \d+|end of document)\)$"
+_NESTING_CHAR = r"[#\"'\[\]{}]"
 # A one-line string's body after its opening quote: a basic string skips the
 # character after each backslash; a literal string has no escapes.
-_STRING_BODY = {'"': re.compile(r'(?:[^"\\]|\\.?)*', re.DOTALL), "'": re.compile(r"[^']*")}
+_STRING_BODY = {'"': r'(?:[^"\\]|\\.?)*', "'": r"[^']*"}
 
 
 def key_path(parts: Sequence[str | int]) -> str:
@@ -48,16 +50,16 @@ def key_path(parts: Sequence[str | int]) -> str:
 
 
 def _split_key(text: str) -> tuple[str, ...]:
-    return tuple(p[1:-1] if p[0] in "\"'" else p for p in _SPLIT_PART.findall(text))
+    return tuple(p[1:-1] if p[0] in "\"'" else p for p in re.findall(_KEY_PART, text))
 
 
-@dataclass
 class _Scanner:
     """Walks TOML source lines and records where each key path is written."""
 
-    lines: dict[KeyPath, int] = field(default_factory=dict)
-    table: KeyPath = ()
-    array_counts: dict[tuple[str, ...], int] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.lines: dict[KeyPath, int] = {}
+        self.table: KeyPath = ()
+        self.array_counts: dict[tuple[str, ...], int] = {}
 
     def scan(self, text: str, stop_at: int | None = None) -> None:
         depth = 0  # open brackets/braces carried over from earlier lines
@@ -76,26 +78,27 @@ class _Scanner:
             depth, in_multiline = _track_nesting(line, depth)
 
     def _record(self, line: str, number: int) -> None:
-        if m := _ARRAY_HEADER.match(line):
+        if m := re.match(_ARRAY_HEADER, line):
             name = _split_key(m.group(1))
             index = self.array_counts.get(name, 0)
             self.array_counts[name] = index + 1
             self.table = (*name, index)
             self.lines.setdefault(self.table, number)
-        elif m := _TABLE_HEADER.match(line):
+        elif m := re.match(_TABLE_HEADER, line):
             self.table = _split_key(m.group(1))
             self.lines.setdefault(self.table, number)
-        elif m := _ASSIGNMENT.match(line):
+        elif m := re.match(_ASSIGNMENT, line):
             self.lines.setdefault((*self.table, *_split_key(m.group(1))), number)
 
 
 def _track_nesting(line: str, depth: int) -> tuple[int, str | None]:
     """Bracket depth after `line`, and an unclosed multi-line string delimiter."""
     # Jumps from one character that matters to the next (regex searches rather
-    # than a Python loop over every character: the built-in library is read on
-    # every run, so this is on the start-up path of every command).
+    # than a Python loop over every character), so that finding the key lines of
+    # a large file, such as a user's library, stays quick.
+    nesting_char = re.compile(_NESTING_CHAR)
     i = 0
-    while found := _NESTING_CHAR.search(line, i):
+    while found := nesting_char.search(line, i):
         i = found.start()
         ch = line[i]
         if ch == "#":
@@ -108,7 +111,7 @@ def _track_nesting(line: str, depth: int) -> tuple[int, str | None]:
             i = end + 3
             continue
         if ch in "\"'":
-            body = _STRING_BODY[ch].match(line, i + 1)
+            body = re.compile(_STRING_BODY[ch], re.DOTALL).match(line, i + 1)
             assert body is not None  # both patterns match the empty string
             i = body.end() + 1
             continue
@@ -162,7 +165,7 @@ image from stalling us (every check is linear, but not free)."""
 MAX_NESTING = 50  # arrays and tables inside each other; our files need 3
 MAX_KEY_PARTS = 32  # in one dotted key; tomllib takes time quadratic in them
 _MAX_DIGITS = 4300  # Python's int() refuses longer numbers (sys.get_int_max_str_digits)
-_LONG_NUMBER = re.compile(rf"[0-9_]{{{_MAX_DIGITS + 1},}}")
+_LONG_NUMBER = rf"[0-9_]{{{_MAX_DIGITS + 1},}}"  # looked for only once a number fails
 # Possessive, and starting only where a key can, so that nothing is scanned twice.
 _KEY_ATOM = r"""(?:[A-Za-z0-9_-]++|"(?:[^"\\]|\\.)*+"|'[^']*+')"""
 _LONG_DOTTED_KEY = re.compile(
@@ -256,7 +259,7 @@ def read_toml(path: Path) -> TomlDocument:
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         line_no: int | None = None
-        if m := _DECODE_POSITION.search(message):
+        if m := re.search(_DECODE_POSITION, message):
             line_no = int(m.group(1)) if m.group(1) else _line_at(text, len(text))
             message = message[: m.start()]
         message = message[0].lower() + message[1:] if message else "invalid TOML"
@@ -264,7 +267,7 @@ def read_toml(path: Path) -> TomlDocument:
     except RecursionError:
         raise _too_deep(name, text) from None
     except ValueError as exc:  # int()'s digit limit, which tomllib lets through
-        long = _LONG_NUMBER.search(text)
+        long = re.search(_LONG_NUMBER, text)
         if long is None:
             raise _syntax_error(name, text, None, f"invalid TOML: {exc}") from None
         raise _syntax_error(
@@ -286,7 +289,7 @@ def _syntax_error(name: str, text: str, line_no: int | None, message: str) -> In
     if line_no is not None:
         lines = text.splitlines()
         bad_line = lines[line_no - 1] if line_no <= len(lines) else ""
-        if m := _ASSIGNMENT.match(bad_line):
+        if m := re.match(_ASSIGNMENT, bad_line):
             key = _split_key(m.group(1))
             parts = (*parts, *key)
             if fix := _quoted_fix(bad_line[m.end() :].strip()):

@@ -7,10 +7,9 @@ file, line and key.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from .model import WorkKind
 
@@ -59,8 +58,9 @@ _DURATION_PART = re.compile(rf"({_NUMBER})\s*([a-z]+)")
 # not a duration fails in one pass instead of one scan per character.
 _DURATION_PARTS = re.compile(rf"(?:{_NUMBER}\s*[a-z]+\s*)+")
 _CLOCK = re.compile(r"(?:(\d+):)?(\d+):([0-5]\d)(?:\.(\d+))?")
-_DISTANCE = re.compile(rf"({_NUMBER})\s*({'|'.join(_METRES_PER_UNIT)})")
-_PACE = re.compile(rf"({_NUMBER})\s*(m/s|km/h)")
+# Distances and paces are rarer than durations: compiled on first use (re caches them).
+_DISTANCE = rf"({_NUMBER})\s*({'|'.join(_METRES_PER_UNIT)})"
+_PACE = rf"({_NUMBER})\s*(m/s|km/h)"
 DURATION_HELP = 'a duration like "30s", "1min30s", "90s" or "1:30"'
 DISTANCE_HELP = 'a distance like "40m" or "1.5km"'
 PACE_HELP = 'a pace like "1m/s" or "4km/h"'
@@ -148,7 +148,7 @@ def parse_distance(value: object) -> float:
         text = _text(value, DISTANCE_HELP).lower()
         if re.fullmatch(_NUMBER, text):
             metres = float(text)
-        elif m := _DISTANCE.fullmatch(text):
+        elif m := re.fullmatch(_DISTANCE, text):
             metres = float(m.group(1)) * _METRES_PER_UNIT[m.group(2)]
         else:
             raise UnitError(f"expected {DISTANCE_HELP}, got {_describe(value)}")
@@ -167,7 +167,7 @@ def parse_pace(value: object) -> float:
         text = _text(value, PACE_HELP).lower().replace(" ", "")
         if re.fullmatch(_NUMBER, text):
             pace = float(text)
-        elif m := _PACE.fullmatch(text):
+        elif m := re.fullmatch(_PACE, text):
             pace = float(m.group(1)) / (3.6 if m.group(2) == "km/h" else 1.0)
         else:
             raise UnitError(f"expected {PACE_HELP}, got {_describe(value)}")
@@ -176,9 +176,12 @@ def parse_pace(value: object) -> float:
     return pace
 
 
-@dataclass(frozen=True)
-class DoSpec:
-    """What a ``do`` shorthand says: sets and one set's amount."""
+class DoSpec(NamedTuple):
+    """What a ``do`` shorthand says: sets and one set's amount.
+
+    A NamedTuple, not a dataclass: it is the parser's own record, and a
+    dataclass costs start-up time when this module is imported.
+    """
 
     sets: int
     kind: WorkKind
@@ -251,6 +254,8 @@ def _looks_like_unit(value: str, word: str, rest: str) -> None:
 
     A side word followed by more words names the reps ("10 leg raises").
     """
+    import difflib  # only a do that names its reps needs it: not every start-up
+
     close = difflib.get_close_matches(word.lower(), _UNIT_WORDS, n=1, cutoff=0.75)
     if close and close[0].removesuffix("s") in SIDE_LABELS:
         if rest:
@@ -292,7 +297,7 @@ def parse_do(value: object) -> DoSpec:
     spec = _amount_of(value, m.group("sets"), amount, words)
     if side_label is None:
         return spec
-    return replace(spec, per_side=True, side_label=side_label)
+    return spec._replace(per_side=True, side_label=side_label)
 
 
 def _amount_of(value: str, sets_text: str, amount: str, words: str) -> DoSpec:

@@ -8,7 +8,6 @@ spoken aloud in the middle of a workout.
 
 from __future__ import annotations
 
-import difflib
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -262,6 +261,8 @@ def _load(path: Path, base: Tables | None) -> Tables:
             problems.extend(_load_pronounce(doc, value, pronounce))
             continue
         if key not in PLACEHOLDERS:
+            import difflib  # only for a mistake: kept off every command's start-up
+
             close = difflib.get_close_matches(key, [*PLACEHOLDERS, PRONOUNCE_TABLE], n=1)
             hint = f'; did you mean "{close[0]}"?' if close else ""
             problems.append(doc.problem((key,), f"unknown wording key{hint}"))

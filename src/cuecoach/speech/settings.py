@@ -11,13 +11,12 @@ import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-import platformdirs
-
 from ..checker import Checker, Flags
 from ..errors import InputError, SpeechError
 from ..model import ENGINE_NAMES, SpeechSettings
 from ..parse import validate_speech
 from ..tomlfile import read_toml
+from ..userdirs import user_folder
 
 DEFAULT_RATE = 165
 DEFAULT_VOLUME = 1.0
@@ -41,7 +40,7 @@ class ResolvedSpeech:
 
 def voices_folder() -> Path:
     """Where the user drops extra Piper voices (.onnx with .onnx.json)."""
-    return Path(platformdirs.user_data_dir("cuecoach")) / "voices"
+    return user_folder("data") / "voices"
 
 
 def piper_available() -> bool:
@@ -69,7 +68,7 @@ def default_engine_name() -> str:
 
 def config_path() -> Path:
     """Where the user's config file lives (``config.toml`` in the user config folder)."""
-    return Path(platformdirs.user_config_dir("cuecoach")) / "config.toml"
+    return user_folder("config") / "config.toml"
 
 
 def read_speech_config(path: Path) -> SpeechSettings:
