@@ -148,11 +148,13 @@ _EXPORT = (
 )
 
 
-def export(session: Path, engine: str, out: Path, cache: Path) -> tuple[float, int]:
+def export(
+    session: Path, engine: str, out: Path, cache: Path, flags: list[str]
+) -> tuple[float, int]:
     """Export in a child process; (seconds, peak RSS in MB of the child)."""
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    command = [sys.executable, "-c", _EXPORT, "export", str(session), "-o", str(out),
-               "--cues", str(out.with_suffix(".json")), "--engine", engine, "-q"]  # fmt: skip
+    command = [sys.executable, "-c", _EXPORT, "export", str(session), "-o", str(out), "-q",
+               "--cues", str(out.with_suffix(".json")), "--engine", engine, *flags]  # fmt: skip
     start = time.perf_counter()
     done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -268,7 +270,7 @@ def whole_file(cues_json: Path, mp3: Path) -> Score:
     return Score([], edits(ref, hyp), len(ref))
 
 
-def alone(session: Path, engine: str, cache: Path) -> Score:
+def alone(session: Path, engine: str, cache: Path, voice: str | None, rate: int | None) -> Score:
     """Each distinct phrase transcribed from its own clip (with a little silence around it)."""
     from cuecoach.audio import resample
     from cuecoach.model import SpeechSettings
@@ -276,7 +278,8 @@ def alone(session: Path, engine: str, cache: Path) -> Score:
     from cuecoach.pipeline import hear_session
 
     os.environ["XDG_CACHE_HOME"] = str(cache)  # the export's cache: nothing is synthesized
-    prepared = hear_session(load_session(session), speech=SpeechSettings(engine=engine))
+    speech = SpeechSettings(engine=engine, voice=voice, rate=rate)
+    prepared = hear_session(load_session(session), speech=speech)
     return score(
         [
             result(text, transcribe(resample(clip, RATE).samples), 0.0)
@@ -290,25 +293,29 @@ def main() -> None:
     parser.add_argument("sessions", nargs="*", type=Path, default=SESSIONS)
     parser.add_argument("--engine", action="append", dest="engines")
     parser.add_argument("--quick", action="store_true", help="one export, no timings")
+    parser.add_argument("--voice", help="a voice to try instead of the engine's default")
+    parser.add_argument("--rate", type=int, help="a rate to try (words per minute)")
     args = parser.parse_args()
+    flags = [*(["--voice", args.voice] if args.voice else []),
+             *(["--rate", str(args.rate)] if args.rate else [])]  # fmt: skip
     for session in args.sessions:
         for engine in args.engines or ["piper", "espeak"]:
             with tempfile.TemporaryDirectory(prefix="bench-intel-") as temp:
                 folder = Path(temp)
                 if not args.quick:
                     synth = cold_synthesis(session, engine, folder / "c0")
-                cold1, rss = export(session, engine, folder / "a.mp3", folder / "c1")
+                cold1, rss = export(session, engine, folder / "a.mp3", folder / "c1", flags)
                 if not args.quick:
-                    cold2, _ = export(session, engine, folder / "b.mp3", folder / "c2")
-                    warm, _ = export(session, engine, folder / "c.mp3", folder / "c2")
+                    cold2, _ = export(session, engine, folder / "b.mp3", folder / "c2", flags)
+                    warm, _ = export(session, engine, folder / "c.mp3", folder / "c2", flags)
                     same = (folder / "a.mp3").read_bytes() == (folder / "b.mp3").read_bytes()
                     warm_same = (folder / "a.mp3").read_bytes() == (folder / "c.mp3").read_bytes()
                 start = time.perf_counter()
                 context = in_context(folder / "a.json", folder / "a.mp3")
-                single = alone(session, engine, folder / "c1")
+                single = alone(session, engine, folder / "c1", args.voice, args.rate)
                 whole = whole_file(folder / "a.json", folder / "a.mp3")
                 asr = time.perf_counter() - start
-            print(f"{session.stem} / {engine}:")
+            print(f"{session.stem} / {engine}:", *flags)
             for label, figure in (
                 ("in context", context),
                 ("  phrases", context.part(calls=False)),
