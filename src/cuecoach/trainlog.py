@@ -25,6 +25,7 @@ from .cuescript import CueScript, SegmentKind
 from .errors import CuecoachError
 from .model import Session
 from .progression import week_allowed
+from .userdirs import user_folder
 
 if TYPE_CHECKING:
     from .live import PlayResult
@@ -90,9 +91,7 @@ class Play:
 
 def default_path() -> Path:
     """The log's file in the user data folder."""
-    from platformdirs import user_data_path
-
-    return user_data_path("cuecoach") / "training-log.sqlite3"
+    return user_folder("data") / "training-log.sqlite3"
 
 
 def session_key(session: Session) -> str:

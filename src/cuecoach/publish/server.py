@@ -20,11 +20,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from aiohttp import web
 
 from ..errors import CuecoachError
 from ..outputs import replace_file
+from ..userdirs import user_folder
 from .folder import PublishRequest, publish
 
 CONTENT_TYPES = {
@@ -47,8 +47,8 @@ HEADERS = {
 
 
 def token_path() -> Path:
-    """Where the serving token lives: the user's data folder (platformdirs)."""
-    return Path(platformdirs.user_data_dir("cuecoach")) / "serve-token"
+    """Where the serving token lives: the user's data folder."""
+    return user_folder("data") / "serve-token"
 
 
 def serve_token() -> str:
@@ -165,7 +165,7 @@ def serve(
 def cache_folder(paths: Sequence[Path]) -> Path:
     """The folder `serve` publishes these files into, the same on every run."""
     key = hashlib.sha256("\0".join(str(p.resolve()) for p in paths).encode()).hexdigest()
-    return Path(platformdirs.user_cache_dir("cuecoach")) / "published" / key[:16]
+    return user_folder("cache") / "published" / key[:16]
 
 
 async def _run(app: web.Application, sock: socket.socket, ready: Callable[[], None]) -> None:

@@ -31,10 +31,10 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import platformdirs
 
 from ..audio import Clip, Samples
 from ..outputs import replace_file
+from ..userdirs import user_folder
 from .engine import notice
 
 # Bump when the file layout changes (the code digest covers processing changes).
@@ -51,7 +51,7 @@ _FULL_SCALE = 32767
 
 def default_cache_dir() -> Path:
     """The per-user cache folder for speech clips (honours XDG_CACHE_HOME on Linux)."""
-    return Path(platformdirs.user_cache_dir("cuecoach")) / "speech"
+    return user_folder("cache") / "speech"
 
 
 def quantize(samples: Samples) -> Samples:
