@@ -26,8 +26,10 @@ on both measures at 60-85 % of the CPU, hence the default; q7 scores better stil
 on these measures but turns off LAME's noise shaping, whose benefit they
 do not see, so it was not chosen on them.
 
-Before those, it renders a `--rss-minutes` session in a subprocess, without
-and then with the music bed, and reports each process's peak resident memory.
+Before those, it renders a `--rss-minutes` session in subprocesses and reports
+each one's peak resident memory: first from a cold phrase cache (the default
+engine synthesizes every phrase), then from the cache it filled, without and
+with the music bed (the export itself).
 
 ``--compare REV`` instead times (d) alone, under git revision REV's sources and
 under this checkout's, in turn for `--rounds` rounds, each export against
@@ -306,6 +308,12 @@ def rss_child(minutes: float, folder: Path, music: bool) -> None:
     clips = speak_all(script, folder / "cache")
     options = ExportOptions(music=music_bed(folder / "bed.wav") if music else None)
     render(script, clips, load_sounds(22050), folder / "long.mp3", options, Tags("Long", "Bench"))
+    # This process's own peak, in kB: VmHWM on Linux, else ru_maxrss (kB on Linux,
+    # bytes on macOS; the figure is printed as measured there).
+    try:
+        print(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0])
+    except (OSError, IndexError):
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def music_cpu(
@@ -389,16 +397,17 @@ def main() -> None:
         if args.compare:
             compare(args.compare, args.rounds, args.minutes, folder)
             return
-        # First, while this process is small: a forked child's peak RSS counts
-        # the parent's pages it started with.
-        for music in (False, True):
+        # Each in a process of its own, which reports its own peak. The first
+        # synthesizes every phrase (the default engine: Piper's model and
+        # onnxruntime's buffers dominate); the others find them in its cache, so
+        # they measure the export itself, which streams however long the session.
+        for what, music in (("cold cache", False), ("voice only", False), ("with music", True)):
             command = [sys.executable, __file__, "--rss-child", str(folder)]
             command += ["--rss-minutes", str(args.rss_minutes)]
-            subprocess.run(command + ["--rss-music"] * music, check=True)
-            # ru_maxrss of children is the largest of any child so far, so the
-            # music export (which needs more) is measured second.
-            peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            what = "with music" if music else "voice only"
+            done = subprocess.run(
+                command + ["--rss-music"] * music, check=True, capture_output=True, text=True
+            )
+            peak_kib = int(done.stdout.split()[-1])
             print(
                 f"peak RSS of a {args.rss_minutes:.0f}-minute export ({what}): "
                 f"{peak_kib / 1024:.0f} MB"

@@ -171,6 +171,10 @@ class PiperEngine:
             options.intra_op_num_threads = 1
             options.inter_op_num_threads = 1
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            # Every phrase has its own length, so onnxruntime's plan of buffers per
+            # input shape is never used again: without it Day 2 peaks at 267 MB,
+            # not 327 MB, with the same samples and speed.
+            options.enable_mem_pattern = False
             try:
                 config = json.loads(Path(f"{model}.json").read_text(encoding="utf-8"))
                 session = onnxruntime.InferenceSession(
