@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 
 from .errors import CuecoachError
 from .outputs import make_folder, staged_outputs, write_text
+from .packaged import DATA_DIR
 
 STARTER_SESSION = """\
 # A cuecoach session. Check it with `cuecoach check {file}`, hear it with
@@ -50,16 +50,12 @@ weeks = 6            # how long the progression rules run
 deload_every = 4     # every 4th week is lighter: half the sets
 """
 
-SAMPLES_PACKAGE = "cuecoach"
-SAMPLES_DIR = ("data", "samples")
+SAMPLES = DATA_DIR / "samples"
 
 
 def sample_names() -> tuple[str, ...]:
     """Names of the shipped sample sessions and programs ("day1-upper-core" ...)."""
-    folder = resources.files(SAMPLES_PACKAGE).joinpath(SAMPLES_DIR[0]).joinpath(SAMPLES_DIR[1])
-    return tuple(
-        sorted(e.name.removesuffix(".toml") for e in folder.iterdir() if e.name.endswith(".toml"))
-    )
+    return tuple(sorted(e.name.removesuffix(".toml") for e in SAMPLES.glob("*.toml")))
 
 
 def sample_files(name: str) -> dict[str, str]:
@@ -73,11 +69,10 @@ def sample_files(name: str) -> dict[str, str]:
     if len(matches) != 1 or not key:
         which = "matches more than one" if len(matches) > 1 and key else "is no"
         raise CuecoachError(f'"{name}" {which} sample; samples: {", ".join(names)}')
-    folder = resources.files(SAMPLES_PACKAGE).joinpath(SAMPLES_DIR[0]).joinpath(SAMPLES_DIR[1])
-    files = {f"{matches[0]}.toml": folder.joinpath(f"{matches[0]}.toml").read_text("utf-8")}
+    files = {f"{matches[0]}.toml": (SAMPLES / f"{matches[0]}.toml").read_text("utf-8")}
     listed = tomllib.loads(files[f"{matches[0]}.toml"]).get("sessions", [])
     for session in listed if isinstance(listed, list) else []:
-        files[session] = folder.joinpath(session).read_text("utf-8")
+        files[session] = (SAMPLES / session).read_text("utf-8")
     return files
 
 

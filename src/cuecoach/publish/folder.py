@@ -17,7 +17,6 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from string import Template
 from urllib.parse import quote, urlsplit
@@ -27,6 +26,7 @@ from ..errors import CuecoachError, InputError, Problem
 from ..library import load_library
 from ..model import Exercise, Program, Session, WorkKind
 from ..outputs import output_file
+from ..packaged import PLAYER_DIR
 from ..parse import load
 from ..progression import program_weeks, session_at_week, week_title
 from ..sounds import load_sounds
@@ -139,7 +139,7 @@ def publish(
         "cover.png": cover_png(),
     }
     for file in STATIC_FILES:
-        shared[file] = (resources.files(__package__) / "player" / file).read_bytes()
+        shared[file] = (PLAYER_DIR / file).read_bytes()
     for file, data in shared.items():
         _write_if_changed(folder / file, data)
         written[file] = ""
@@ -263,7 +263,7 @@ def _page(template: str, *, items: str = "", **values: str) -> str:
 
 
 def _template(name: str) -> str:
-    return (resources.files(__package__) / "player" / name).read_text(encoding="utf-8")
+    return (PLAYER_DIR / name).read_text(encoding="utf-8")
 
 
 def _base_url(given: str | None, folder: Path) -> str:

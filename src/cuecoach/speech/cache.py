@@ -27,7 +27,6 @@ import struct
 import zlib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -70,11 +69,9 @@ def _from_int16(pcm: np.ndarray[tuple[int], np.dtype[np.int16]]) -> Samples:
 @cache
 def code_digest() -> str:
     """A hash of the source that synthesizes and processes clips (speech/ and audio.py)."""
-    package = resources.files("cuecoach")
+    package = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
-    speech = sorted(
-        (e for e in (package / "speech").iterdir() if e.name.endswith(".py")), key=lambda e: e.name
-    )
+    speech = sorted((package / "speech").glob("*.py"), key=lambda e: e.name)
     sources = [package / "audio.py", *speech]
     for source in sources:
         digest.update(source.name.encode() + b"\0" + source.read_bytes())
