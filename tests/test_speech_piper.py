@@ -111,3 +111,21 @@ def test_voices_in_the_user_folder_are_listed() -> None:
     copy_voice(voices_folder(), "en_GB-test-medium")
     ids = [v.id for v in load_engine("piper").voices()]
     assert ids == ["en_US-joe-medium", "en_GB-test-medium"]
+
+
+def test_the_model_is_let_go_once_a_session_is_heard_and_loads_again_if_needed() -> None:
+    from cuecoach.model import SpeechSettings
+    from cuecoach.parse import load_session
+    from cuecoach.pipeline import hear_session
+
+    session = load_session(Path(__file__).parent / "data" / "valid" / "minimal.toml")
+    heard = hear_session(session, speech=SpeechSettings(engine="piper"))
+    engine = heard.speaker.engine
+    assert isinstance(engine, PiperEngine)
+    # An export or a live session runs for as long as the workout: no model held.
+    assert not engine._models
+    clips = heard.speech_clips()
+    assert clips and all(len(clip.samples) for clip in clips.values())
+    assert not engine._models  # every clip came from the speaker's memory
+    again = engine.synthesize(PHRASE, JOE)
+    assert np.array_equal(again.samples, load_engine("piper").synthesize(PHRASE, JOE).samples)

@@ -98,6 +98,9 @@ def hear_session(
         settings, sample_rate=sample_rate or DEFAULT_SAMPLE_RATE, pronounce=words.pronounce
     )
     speaker.clips(candidate_phrases(session, words), progress)
+    # Every phrase is in the speaker's memory now: the engine's model would only
+    # weigh on the export or the live session that follows.
+    speaker.engine.close()
     measured = {name: round(sec * 1000) for name, sec in sound_durations(sounds).items()}
     script = compile_session(session, words, speaker.duration, sound_ms=measured)
     return Heard(session, words, script, speaker)

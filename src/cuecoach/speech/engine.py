@@ -47,6 +47,10 @@ class SpeechEngine(Protocol):
     def voices(self) -> list[Voice]:
         """Every voice this engine can use here."""
 
+    def close(self) -> None:
+        """Free what synthesis loaded (a voice model, a worker process) once every
+        phrase is made; a later phrase loads it again."""
+
 
 def notice(message: str) -> None:
     """One line on stderr that does not stop the run (an engine fallback, a bad

@@ -286,6 +286,9 @@ class EspeakEngine:
         """Everything besides the text that decides the samples."""
         return json.dumps([self.version, self._library.path, settings.voice, settings.rate])
 
+    def close(self) -> None:
+        """Nothing is kept loaded: the library is loaded afresh for every phrase."""
+
     def synthesize(self, text: str, voice: ResolvedSpeech) -> Clip:
         """`text` spoken with `voice`, as a mono clip at the library's sample rate."""
         pcm = self._library.synthesize(text, voice.voice, voice.rate, voice.volume)
