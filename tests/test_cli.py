@@ -482,3 +482,34 @@ def test_check_and_script_load_only_what_they_use(command: str) -> None:
     unwanted.add("platformdirs")  # the user's folders come from cuecoach.userdirs on Linux
     unwanted |= {f"cuecoach.{part}" for part in ("export", "live", "publish", "speech.speaker")}
     assert not loaded & unwanted
+
+
+@pytest.mark.parametrize(
+    ("argv", "collector"),
+    [
+        (["check", DAY1], False),
+        (["script", DAY1], False),
+        (["plan", DAY1], False),
+        (["play", DAY1], True),
+        (["export", DAY1], True),
+        (["publish", DAY1, "-o", "site"], True),
+        (["serve", DAY1], True),
+    ],
+)
+def test_the_cycle_collector_runs_only_in_the_lasting_commands(
+    argv: list[str], collector: bool
+) -> None:
+    # The console script's own entry point, with the command's body replaced by a
+    # report of whether the collector is on while it runs.
+    code = (
+        "import gc, sys\n"
+        "from cuecoach.__main__ import main\n"
+        "from cuecoach.cli import cli\n"
+        "cli.commands[sys.argv[1]].callback = lambda **_: print(gc.isenabled())\n"
+        "sys.argv[0] = 'cuecoach'\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == [str(collector)]

@@ -75,6 +75,16 @@ class _Commands(click.Group):
             raise SystemExit(EXIT_INTERRUPTED) from None
 
 
+class _Lasting(click.Command):
+    """A command that runs for minutes or hours (a workout, a render, a server):
+    the cyclic garbage collector, which `__main__.main` leaves off for the quick
+    ones, is on."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        gc.enable()
+        return super().invoke(ctx)
+
+
 def warn(problems: Iterable[Problem]) -> None:
     """Print warnings on stderr."""
     for problem in problems:
@@ -325,7 +335,7 @@ def script(
     echo(WRITERS[fmt](result.script), nl=False)
 
 
-@cli.command()
+@cli.command(cls=_Lasting)
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
     "--no-audio", is_flag=True, help="Print each cue as it happens instead of playing sound."
@@ -405,7 +415,7 @@ def play(
         raise SystemExit(130)
 
 
-@cli.command()
+@cli.command(cls=_Lasting)
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
     "-o",
@@ -729,7 +739,7 @@ def _publish_request(
     return PublishRequest(output or Path(), base_url, library, settings, week)
 
 
-@cli.command("publish")
+@cli.command("publish", cls=_Lasting)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "-o",
@@ -780,7 +790,7 @@ def publish_command(
     echo(f"wrote {done.feed} ({done.rendered} rendered, {done.reused} unchanged)")
 
 
-@cli.command()
+@cli.command(cls=_Lasting)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--host",
@@ -832,15 +842,3 @@ def serve(
         )
     except KeyboardInterrupt:
         raise SystemExit(130) from None
-
-
-def main() -> None:
-    """Entry point of the `cuecoach` console script."""
-    try:
-        cli(prog_name="cuecoach")
-    finally:
-        # The command is over and every output closed. What remains is the
-        # interpreter's teardown, whose cyclic garbage collection walks every
-        # object still alive, for nothing: the process's memory goes back whole.
-        # Frozen objects are skipped, which shortens `check` by about a tenth.
-        gc.freeze()
