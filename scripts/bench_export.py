@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -58,6 +57,7 @@ from cuecoach.audio import Clip, to_int16
 from cuecoach.cuescript import Cue, CueKind, CueScript, Segment, SegmentKind
 from cuecoach.export import ExportOptions, Tags, render
 from cuecoach.sounds import load_sounds, sound_durations
+from peak_memory import peak_rss_kib
 
 EXERCISES = (
     ("Push-Ups", "Elbows at 45 degrees. Brace your core."),
@@ -308,12 +308,7 @@ def rss_child(minutes: float, folder: Path, music: bool) -> None:
     clips = speak_all(script, folder / "cache")
     options = ExportOptions(music=music_bed(folder / "bed.wav") if music else None)
     render(script, clips, load_sounds(22050), folder / "long.mp3", options, Tags("Long", "Bench"))
-    # This process's own peak, in kB: VmHWM on Linux, else ru_maxrss (kB on Linux,
-    # bytes on macOS; the figure is printed as measured there).
-    try:
-        print(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0])
-    except (OSError, IndexError):
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    print(peak_rss_kib())
 
 
 def music_cpu(

@@ -132,19 +132,16 @@ class CueResult:
         return len(words(self.text)) == 1
 
 
-# Runs the CLI and reports the child's own peak RSS in kB: VmHWM on Linux, since
-# ru_maxrss survives exec and would report this (large) parent's size instead.
+# Runs the CLI and reports the child's own peak RSS in KiB (scripts/peak_memory.py).
 _EXPORT = (
-    "import resource, sys\n"
+    "import sys\n"
+    f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
+    "from peak_memory import peak_rss_kib\n"
     "from cuecoach.cli import cli\n"
     "try:\n"
     "    cli(sys.argv[1:], prog_name='cuecoach', standalone_mode=False)\n"
     "finally:\n"
-    "    try:\n"
-    "        status = open('/proc/self/status').read().split('VmHWM:')[1]\n"
-    "        print(status.split()[0], file=sys.stderr)\n"
-    "    except (OSError, IndexError):\n"
-    "        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    "    print(peak_rss_kib(), file=sys.stderr)\n"
 )
 
 

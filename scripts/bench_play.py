@@ -23,20 +23,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DAY1 = ROOT / "sessions" / "day1-upper-core.toml"
 
-# `play` with its sound device replaced by miniaudio's null one, which prints
-# the wall-clock time it is started at and ends the process there.
+# `play` through the console script's entry point, with its sound device replaced
+# by miniaudio's null one, which prints the wall-clock time it is started at and
+# ends the process there.
 _PLAY = (
     "import os, sys, time\n"
     "import miniaudio\n"
     "import cuecoach.live\n"
-    "from cuecoach.cli import cli\n"
+    "from cuecoach.__main__ import main\n"
     "from cuecoach.live.output import MiniaudioOutput\n"
     "class Started(MiniaudioOutput):\n"
     "    def start(self, read, clock):\n"
     "        print(time.time(), flush=True)\n"
     "        os._exit(0)\n"
     "cuecoach.live.open_device = lambda: Started(backends=[miniaudio.Backend.NULL])\n"
-    "cli(sys.argv[1:], prog_name='cuecoach')\n"
+    "main()\n"
 )
 
 
