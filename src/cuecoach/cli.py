@@ -509,7 +509,7 @@ def session_at(file: Path, week: int | None, library: Path | None) -> Session:
     from .parse import load_session
 
     session = load_session(file, cached_library(library))
-    if week is None and all(e.progress is None for e in session.exercises):
+    if week is None and not session.has_rules:
         return session  # no rules: the file as written, without loading the rules' code
     from .progression import needs_log, session_at_week
 

@@ -646,7 +646,7 @@ def _intro(session: Session, wording: Wording) -> str:
         return ""
     if session.deload:
         return wording.say("deload_intro", week=session.week)
-    if any(e.progress is not None for e in session.exercises):
+    if session.has_rules:
         return wording.say("week_intro", week=session.week)
     return ""
 

@@ -160,6 +160,11 @@ class Session:
             out.extend(item.members if isinstance(item, Group) else (item,))
         return tuple(out)
 
+    @property
+    def has_rules(self) -> bool:
+        """Whether any exercise has a progression rule (else every week is the file as written)."""
+        return any(e.progress is not None for e in self.exercises)
+
 
 @dataclass(frozen=True)
 class Program:
