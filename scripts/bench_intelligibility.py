@@ -20,9 +20,10 @@ evaluations use: numbers spelled out, American spellings, number homophones
 heard split in two ("up right") joined when it makes a word said. A cue
 counts as recognised when at least 80% of its words were heard. The word
 error rate is the edit distance between the words said and heard, over the
-words said. One-word calls (tempo calls such as "Down.", countdown numbers)
+words said. One-word calls (tempo calls such as "Lift.", countdown numbers)
 are also scored apart, since a short word alone is the hardest case for the
-recognizer. The worst phrases are listed.
+recognizer. The worst phrases are listed; --details writes every cue's
+result to a JSON file.
 
     pip install -e '.[bench]'
     python scripts/bench_intelligibility.py [--engine piper --engine espeak] [SESSION ...]
@@ -292,9 +293,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one export, no timings")
     parser.add_argument("--voice", help="a voice to try instead of the engine's default")
     parser.add_argument("--rate", type=int, help="a rate to try (words per minute)")
+    parser.add_argument("--details", type=Path, help="write every cue's result to this JSON file")
     args = parser.parse_args()
     flags = [*(["--voice", args.voice] if args.voice else []),
              *(["--rate", str(args.rate)] if args.rate else [])]  # fmt: skip
+    details: dict[str, Any] = {}
     for session in args.sessions:
         for engine in args.engines or ["piper", "espeak"]:
             with tempfile.TemporaryDirectory(prefix="bench-intel-") as temp:
@@ -334,6 +337,12 @@ def main() -> None:
                         f"  {label:<7} {r.at:7.1f} s {r.share:4.0%}  {r.text!r} heard {r.heard!r}"
                     )
             sys.stdout.flush()
+            details[f"{session.stem}/{engine}"] = {
+                label: [vars(r) for r in figure.results]
+                for label, figure in (("context", context), ("alone", single))
+            }
+    if args.details:
+        args.details.write_text(json.dumps(details, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -243,10 +243,22 @@ def test_voices_lists_the_engine_and_filters_by_language() -> None:
     assert code == 0
     assert out.splitlines()[0].startswith("roa/es ")
     assert "  [default]" in out.splitlines()[0]
-    assert err == (
+    notice, count, variants = err.splitlines()
+    assert notice == (
         "notice: no piper voice speaks language 'es' (`cuecoach voices` lists them); "
-        f"speaking with espeak instead\n{len(out.splitlines())} espeak voices\n"
+        "speaking with espeak instead"
     )
+    assert count == f"{len(out.splitlines())} espeak voices"
+    assert variants.startswith("variants, added to any voice as VOICE+VARIANT (like gmw/en+m3): ")
+    assert {"m3", "f2", "Annie"} <= set(variants.split(": ", 1)[1].split(", "))
+
+
+def test_a_voice_with_an_espeak_variant_speaks_and_a_bad_variant_is_refused() -> None:
+    code, out, _ = run("script", DAY1, "--measured", "--engine", "espeak", "--voice", "en+f2")
+    assert code == 0 and "Get ready" in out
+    code, _, err = run("script", DAY1, "--measured", "--engine", "espeak", "--voice", "en+f22")
+    assert code == 2
+    assert "unknown espeak variant 'f22'; did you mean f2" in err
 
 
 def test_voices_lists_piper_first_with_its_default_marked() -> None:

@@ -159,3 +159,39 @@ def test_missing_library_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
     with pytest.raises(SpeechError, match="pip install espeakng-loader"):
         espeak_module.find_library()
+
+
+def test_variants_are_listed_without_their_folder() -> None:
+    variants = {v.id for v in espeak_module.EspeakEngine().variants()}
+    assert {"m3", "f2", "Annie"} <= variants
+    assert not any(v.startswith("!v") for v in variants)
+
+
+def test_a_voice_takes_a_variant_after_a_plus() -> None:
+    voices = load_engine("espeak").voices()
+    voice = find_voice(voices, "en-US+F2", "en", "espeak")
+    assert voice.id == "gmw/en-US+f2"
+    assert voice.languages == find_voice(voices, "gmw/en-US", "en", "espeak").languages
+    engine = load_engine("espeak")
+    plain = engine.synthesize(PHRASE, settings(voice="gmw/en-US"))
+    varied = engine.synthesize(PHRASE, settings(voice=voice.id))
+    # f2 is a higher voice: its spectrum's centre of mass sits higher.
+    assert centroid(varied.samples, varied.sample_rate) > centroid(plain.samples, 22050) * 1.04
+
+
+def centroid(samples: np.ndarray, rate: int) -> float:
+    spectrum = np.abs(np.fft.rfft(samples))
+    return float(np.sum(np.fft.rfftfreq(len(samples), 1 / rate) * spectrum) / np.sum(spectrum))
+
+
+def test_a_named_voice_has_no_variant_unless_it_says_so() -> None:
+    voices = load_engine("espeak").voices()
+    assert find_voice(voices, None, "en", "espeak").id == "gmw/en"
+    assert find_voice(voices, "gmw/en", "en", "espeak").id == "gmw/en"
+    assert find_voice(voices, "Spanish (Spain)+Annie", "es", "espeak").id == "roa/es+Annie"
+
+
+def test_an_unknown_variant_suggests_close_names() -> None:
+    voices = load_engine("espeak").voices()
+    with pytest.raises(SpeechError, match="unknown espeak variant 'm33'; did you mean m3"):
+        find_voice(voices, "gmw/en+m33", "en", "espeak")

@@ -652,6 +652,14 @@ def voices(engine: str | None, language: str | None) -> None:
         mark = "  [default]" if voice.id == default else ""
         echo(f"{voice.id:<{width}}  {voice.name}  ({', '.join(voice.languages)}){mark}")
     echo(f"{len(found)} {name} voice{'s' if len(found) != 1 else ''}", err=True)
+    if name == "espeak":
+        from .speech.espeak import EspeakEngine
+
+        variants = ", ".join(sorted((v.id for v in EspeakEngine().variants()), key=str.casefold))
+        echo(
+            f"variants, added to any voice as VOICE+VARIANT (like gmw/en+m3): {variants}",
+            err=True,
+        )
 
 
 @cli.group()

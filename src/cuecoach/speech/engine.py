@@ -103,6 +103,16 @@ def find_voice(voices: list[Voice], wanted: str | None, language: str, engine: s
     """
     if not voices:
         raise SpeechError(f"the {engine} engine has no voices installed")
+    if engine == "espeak" and wanted is not None and "+" in wanted:
+        # "gmw/en+m3": a language voice with a variant (a voice quality).
+        from .espeak import EspeakEngine
+
+        base, _, variant = wanted.partition("+")
+        return EspeakEngine().with_variant(_find_voice(voices, base, language, engine), variant)
+    return _find_voice(voices, wanted, language, engine)
+
+
+def _find_voice(voices: list[Voice], wanted: str | None, language: str, engine: str) -> Voice:
     if wanted is not None:
         key = wanted.casefold()
         for voice in voices:

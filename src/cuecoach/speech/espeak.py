@@ -128,6 +128,7 @@ class EspeakLibrary:
             self.sample_rate: int = self._rate
             self.version: str = dll.espeak_Info(None).decode()
             self._voices = _list_voices(dll)
+            self._variants = _list_voices(dll, variants=True)
 
     @classmethod
     def get(cls) -> EspeakLibrary:
@@ -183,6 +184,10 @@ class EspeakLibrary:
     def voices(self) -> list[Voice]:
         """Every voice in the data folder, in the library's order."""
         return list(self._voices)
+
+    def variants(self) -> list[Voice]:
+        """Every variant in the data folder; ids without their "!v/" folder ("m3")."""
+        return list(self._variants)
 
     def synthesize(self, text: str, voice: str, rate: int, volume: float) -> bytes:
         """16-bit PCM at `sample_rate` for `text`."""
@@ -240,17 +245,24 @@ def _unload(dll: ctypes.CDLL) -> None:
         close(dll._handle)
 
 
-def _list_voices(dll: ctypes.CDLL) -> tuple[Voice, ...]:
-    listed = dll.espeak_ListVoices(None)
+def _list_voices(dll: ctypes.CDLL, *, variants: bool = False) -> tuple[Voice, ...]:
+    """The language voices, or with `variants` the variants (which a plain
+    listing leaves out: they are asked for as the language "variant")."""
+    spec = None
+    if variants:
+        language = ctypes.create_string_buffer(b"variant")
+        spec = _VoiceStruct(languages=ctypes.cast(language, ctypes.c_void_p).value)
+    listed = dll.espeak_ListVoices(ctypes.byref(spec) if spec is not None else None)
     found: list[Voice] = []
     i = 0
     while listed[i]:
         v = listed[i].contents
+        identifier = (v.identifier or b"").decode()
         found.append(
             Voice(
-                id=(v.identifier or b"").decode(),
+                id=identifier.removeprefix("!v/") if variants else identifier,
                 name=(v.name or b"").decode(),
-                languages=_languages(v.languages),
+                languages=() if variants else _languages(v.languages),
             )
         )
         i += 1
@@ -281,6 +293,28 @@ class EspeakEngine:
     def voices(self) -> list[Voice]:
         """The voices espeak-ng ships with (one per language and accent)."""
         return self._library.voices()
+
+    def variants(self) -> list[Voice]:
+        """The variants any voice can take after a "+" ("gmw/en+m3")."""
+        return self._library.variants()
+
+    def with_variant(self, voice: Voice, wanted: str) -> Voice:
+        """`voice` with the variant called `wanted` (by id or name, ignoring case)."""
+        key = wanted.casefold()
+        for variant in self._library.variants():
+            if key in (variant.id.casefold(), variant.name.casefold()):
+                return Voice(
+                    id=f"{voice.id}+{variant.id}",
+                    name=f"{voice.name} ({variant.name})",
+                    languages=voice.languages,
+                )
+        import difflib
+
+        names = [v.id for v in self._library.variants()]
+        close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        listing = "`cuecoach voices --engine espeak` lists them"
+        raise SpeechError(f"unknown espeak variant {wanted!r}{hint} ({listing})")
 
     def fingerprint(self, settings: ResolvedSpeech) -> str:
         """Everything besides the text that decides the samples."""
