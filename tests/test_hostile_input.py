@@ -244,6 +244,34 @@ def test_interrupted_session_export_leaves_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long.toml"]
 
 
+@pytest.mark.parametrize(
+    ("ending", "status"),
+    [("raise SystemExit(130)", -signal.SIGINT), ("exit_interrupted()", 130)],
+)
+def test_a_ctrl_c_that_escaped_a_class_being_made_still_exits_130(
+    tmp_path: Path, ending: str, status: int
+) -> None:
+    # The run's Ctrl-C lands while a dataclass is being made (its methods come
+    # from an exec of a string), is handled, and the process exits: CPython 3.11
+    # run with -m (as `python -m cuecoach`) then kills it with SIGINT unless
+    # exit_interrupted clears its mark. This was the rare -2 of
+    # test_interrupted_session_export_leaves_nothing.
+    write(
+        tmp_path / "interrupted.py",
+        "import os, signal\n"
+        "from cuecoach.outputs import exit_interrupted\n"
+        "try:\n"
+        "    exec('os.kill(os.getpid(), signal.SIGINT)\\nfor i in range(1000): pass\\n')\n"
+        "except KeyboardInterrupt:\n"
+        "    pass\n"
+        f"{ending}\n",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "interrupted"], check=False, capture_output=True, cwd=tmp_path
+    )
+    assert (done.returncode, done.stderr) == (status, b"")
+
+
 def test_interrupted_program_export_leaves_no_folder(tmp_path: Path) -> None:
     write(tmp_path / "a.toml", LONG_SESSION)
     write(tmp_path / "b.toml", LONG_SESSION)

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_INPUT = 2
-EXIT_INTERRUPTED = 130
 FORMATS = ("table", "json", "srt", "vtt", "lrc")
 
 
@@ -61,7 +60,7 @@ class Failure(click.ClickException):
 
 class _Commands(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
-        from .outputs import exit_on_signals
+        from .outputs import exit_interrupted, exit_on_signals
 
         try:
             with exit_on_signals():
@@ -72,7 +71,7 @@ class _Commands(click.Group):
             # Everything underway has been undone on the way here (staged outputs,
             # the terminal's mode); 130 is what a shell expects after Ctrl-C.
             click.echo("\ninterrupted", err=True)
-            raise SystemExit(EXIT_INTERRUPTED) from None
+            exit_interrupted()
 
 
 class _Lasting(click.Command):
@@ -412,7 +411,9 @@ def play(
         log.finish(play_id, sets, paused_ms=result.paused_ms)
         log.close()
     if result.reason is EndReason.INTERRUPTED:
-        raise SystemExit(130)
+        from .outputs import exit_interrupted
+
+        exit_interrupted()
 
 
 @cli.command(cls=_Lasting)
@@ -849,4 +850,6 @@ def serve(
             render_progress=ProgressBar("Rendering       ", show),
         )
     except KeyboardInterrupt:
-        raise SystemExit(130) from None
+        from .outputs import exit_interrupted
+
+        exit_interrupted()

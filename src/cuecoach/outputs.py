@@ -19,7 +19,7 @@ from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
 from types import FrameType
-from typing import IO
+from typing import IO, NoReturn
 
 from .errors import AudioError, InputError, Problem
 from .tomlfile import file_kind
@@ -180,6 +180,23 @@ def exit_on_signals() -> Iterator[None]:
 
     with _handling(_EXIT_SIGNALS, handler):
         yield
+
+
+EXIT_INTERRUPTED = 130  # what a shell reports after Ctrl-C
+
+
+def exit_interrupted() -> NoReturn:
+    """End the run with status 130, the shell's "stopped by Ctrl-C", once
+    everything underway has been undone.
+
+    CPython 3.11 marks a process whose Ctrl-C escaped an ``exec`` of a string
+    (dataclasses and named tuples build their methods that way, so any class
+    being made at that moment) as ended by an unhandled Ctrl-C, and run with
+    ``-m`` it then kills itself with SIGINT on its way out (status -2 to its
+    parent), whatever status it chose. A string run to its end clears the mark.
+    """
+    exec("pass")  # clears the mark (see above)
+    raise SystemExit(EXIT_INTERRUPTED)
 
 
 def _signals(*names: str) -> tuple[int, ...]:
