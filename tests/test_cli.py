@@ -119,7 +119,7 @@ def test_script_with_wording_override(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [(["script", "nope.toml"], "error: nope.toml: (file): no such file"),
-     (["script", str(SESSIONS / "week.toml")], "(file): is a program file; give one of its sessions"),
+     (["script", str(SESSIONS / "week.toml")], "(file): is a program file; choose one of its sessions with --session"),
      (["script", DAY1, "--wording", "missing.toml"], "error: missing.toml: (file): no such file"),
      (["exercises", "pushp"], 'error: no exercise "pushp" in the library; did you mean: Push-Up'),
      (["wording", "--language", "xx"], 'no wording for language "xx"')],
@@ -525,3 +525,54 @@ def test_the_cycle_collector_runs_only_in_the_lasting_commands(
         [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == [str(collector)]
+
+
+WEEK = str(SESSIONS / "week.toml")
+
+
+def test_a_programs_session_is_scripted_in_the_programs_weeks() -> None:
+    # week.toml deloads every 4th week: half the sets, said at the start.
+    code, deload, _ = run("script", WEEK, "--session", "2", "--week", "4")
+    assert code == 0
+    assert "Deload week. Get ready. First up: Goblet Squat." in deload
+    assert "Goblet Squat. Set 1 of 2, 13 reps at RPE 6." in deload
+    code, week3, _ = run("script", WEEK, "--session", "2", "--week", "3")
+    assert code == 0
+    assert "Week 3. Get ready. First up: Goblet Squat." in week3
+    assert "Goblet Squat. Set 1 of 3, 12 reps at RPE 6." in week3
+    # The session file alone knows nothing of the program's deload.
+    code, alone, _ = run("script", str(SESSIONS / "day2-full-body.toml"), "--week", "4")
+    assert "Deload" not in alone and "Set 1 of 3, 13 reps" in alone
+
+
+def test_a_programs_session_is_played_in_its_deload_week(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cuecoach.live import VirtualClock, player
+
+    monkeypatch.setattr(player, "RealClock", VirtualClock)
+    code, out, _ = run("play", WEEK, "--session", "1", "--week", "4", "--no-audio")
+    assert code == 0
+    assert '"Deload week. Get ready. First up: Push-Ups."' in out
+    assert '"Workout complete. Great work."' in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([WEEK], f"error: {WEEK}: (file): is a program file; choose one of its sessions with "
+                 "--session (1: Day 1 – Upper Body Strength + Core; 2: Day 2 – Full Body "
+                 "Integration)"),
+        ([WEEK, "--session", "3"], f"error: (command line): --session: {WEEK} has 2 sessions"),
+        ([DAY1, "--session", "1"], f"error: (command line): --session: {DAY1} is a session, "
+                                   "not a program"),
+        ([WEEK, "--session", "0"], "Invalid value for '--session'"),
+    ],
+)  # fmt: skip
+def test_session_is_needed_with_a_program_and_refused_without(
+    args: list[str], message: str
+) -> None:
+    for command in ("script", "play"):
+        code, _, err = run(command, *args, *(["--no-audio"] if command == "play" else []))
+        assert code == 2
+        assert message in err

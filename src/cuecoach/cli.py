@@ -101,6 +101,13 @@ library_option = click.option(
 )
 
 
+session_option = click.option(
+    "--session",
+    "number",
+    type=click.IntRange(1),
+    metavar="N",
+    help="With a program FILE: its Nth session, in the program's weeks (deload weeks included).",
+)
 week_option = click.option(
     "--week",
     type=click.IntRange(1, 52),
@@ -297,6 +304,7 @@ def check(files: tuple[Path, ...], wording: Path | None, library: Path | None) -
     is_flag=True,
     help="Synthesize the speech and time the script with the real clip lengths.",
 )
+@session_option
 @week_option
 @wording_option
 @library_option
@@ -306,13 +314,15 @@ def script(
     file: Path,
     fmt: str,
     measured: bool,
+    number: int | None,
     week: int | None,
     wording: Path | None,
     library: Path | None,
     sounds: tuple[str, ...],
     **speech: Any,
 ) -> None:
-    """Print the compiled cue script of the session FILE.
+    """Print the compiled cue script of the session FILE (or of a program's
+    session, with --session).
 
     Durations are estimated from the text unless --measured is given.
     """
@@ -321,7 +331,7 @@ def script(
 
     layer = speech_layer(speech, None if measured else "nothing is spoken without --measured")
     overrides = sound_overrides(sounds)
-    session = session_at(file, week, library)
+    session = session_at(file, week, library, number)
     result: Scripted
     if measured:
         progress = ProgressBar("Preparing speech", on_terminal())
@@ -339,6 +349,7 @@ def script(
 @click.option(
     "--no-audio", is_flag=True, help="Print each cue as it happens instead of playing sound."
 )
+@session_option
 @week_option
 @click.option(
     "--from",
@@ -353,6 +364,7 @@ def script(
 def play(
     file: Path,
     no_audio: bool,
+    number: int | None,
     week: int | None,
     start: str | None,
     wording: Path | None,
@@ -360,7 +372,8 @@ def play(
     sounds: tuple[str, ...],
     **speech: Any,
 ) -> None:
-    """Coach the session FILE live, hands-free, through the speakers.
+    """Coach the session FILE live, hands-free, through the speakers (or a
+    program's session, with --session).
 
     Keys (no Enter needed): space pause/resume, n next, p previous/restart,
     Enter done with this set, q quit (it says how to carry on later).
@@ -377,7 +390,7 @@ def play(
     overrides = sound_overrides(sounds)
     # Open the device first: a machine without sound fails before any speech work.
     output = TextOutput() if no_audio else open_device()
-    session = session_at(file, week, library)
+    session = session_at(file, week, library, number)
     clips = {}
     if no_audio:
         script = script_session(session, wording=wording, speech=layer).script
@@ -399,7 +412,8 @@ def play(
         log = None
     result = play_live(script, clips, sound_clips, output, start_ms=begin)
     if result.reason is not EndReason.FINISHED:
-        again = f"cuecoach play {file}" + (f" --week {week}" if week is not None else "")
+        again = f"cuecoach play {file}" + (f" --session {number}" if number else "")
+        again += f" --week {session.week}" if session.week is not None else ""
         echo(stopped_message(result, script, again))
     if log is not None:
         sets = set_outcomes(script, result)
@@ -503,13 +517,35 @@ def export(
         echo(f"wrote {path}")
 
 
-def session_at(file: Path, week: int | None, library: Path | None) -> Session:
+def session_at(
+    file: Path, week: int | None, library: Path | None, number: int | None = None
+) -> Session:
     """The session FILE as done in `week`; without one, the week the training
-    log allows when a rule says "if completed", else the file as written."""
-    from .librarycache import cached_library
-    from .parse import load_session
+    log allows when a rule says "if completed", else the file as written.
 
-    session = load_session(file, cached_library(library))
+    With `number`, FILE is a program and the session is its `number`th, in
+    the program's weeks: a deload week halves its sets."""
+    from .librarycache import cached_library
+    from .model import Program
+    from .parse import load
+    from .tomlfile import FILE_KEY
+
+    loaded = load(file, cached_library(library))
+    deload_every = None
+    if isinstance(loaded, Program):
+        listed = "; ".join(f"{i}: {s.title}" for i, s in enumerate(loaded.sessions, start=1))
+        if number is None:
+            message = f"is a program file; choose one of its sessions with --session ({listed})"
+            raise InputError([Problem(str(file), None, FILE_KEY, message)])
+        if number > len(loaded.sessions):
+            message = f"{file} has {len(loaded.sessions)} sessions ({listed})"
+            raise InputError([Problem("(command line)", None, "--session", message)])
+        session, deload_every = loaded.sessions[number - 1], loaded.deload_every
+    elif number is not None:
+        message = f"{file} is a session, not a program"
+        raise InputError([Problem("(command line)", None, "--session", message)])
+    else:
+        session = loaded
     if week is None and not session.has_rules:
         return session  # no rules: the file as written, without loading the rules' code
     from .progression import needs_log, session_at_week
@@ -518,7 +554,7 @@ def session_at(file: Path, week: int | None, library: Path | None) -> Session:
         from .trainlog import next_week
 
         week = next_week(session)
-    return session if week is None else session_at_week(session, week)
+    return session if week is None else session_at_week(session, week, deload_every)
 
 
 @cli.command()
