@@ -31,6 +31,8 @@ ENGINES = {
         ("Rest for 90 seconds.", "Rest for 90 seconds."),
         ("Ramp & Roll", "Ramp and Roll."),
         ("5", "5!"),
+        ("8", "8."),
+        ("18", "18!"),
         ("12 reps", "12 reps."),
         ("Go!", "Go!"),
     ],
@@ -41,6 +43,7 @@ def test_symbols_units_and_abbreviations_become_words(written: str, said: str) -
 
 def test_spanish_has_its_own_words() -> None:
     assert spoken("Sentadilla + Remo, 12 kg", "es") == "Sentadilla más Remo, 12 kilos."
+    assert spoken("8", "es") == "8!"
 
 
 def test_pronounce_replaces_whole_words_ignoring_case() -> None:

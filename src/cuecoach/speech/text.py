@@ -106,8 +106,8 @@ def spoken(text: str, language: str = "en", pronounce: Mapping[str, str] | None 
     ("5 km/h") and "and" between names ("Downward Dog / Plank Flow"), units
     after a number and known abbreviations are spelled out, then every
     `pronounce` entry (a whole word or phrase, matched ignoring case)
-    replaces what it names; a lone number gets "!" and any other phrase without
-    final punctuation a full stop.
+    replaces what it names; a lone number gets "!" (an English "8" a full
+    stop) and any other phrase without final punctuation a full stop.
     """
     words, unit, abbreviation = _patterns(language.split("-", maxsplit=1)[0])
     out = re.sub(r"\s*\+\s*", f" {words.plus} ", text)
@@ -124,9 +124,10 @@ def spoken(text: str, language: str = "en", pronounce: Mapping[str, str] | None 
         out = re.sub(rf"(?<!\w){re.escape(written)}(?!\w)", said, out, flags=re.IGNORECASE)
     out = " ".join(out.split())
     # A count is called out: Piper says "2." so that it is heard "tune", "2!"
-    # is heard right (scripts/bench_intelligibility.py).
+    # is heard right (scripts/bench_intelligibility.py). But "8!" is heard
+    # "Hey." from both engines, "8." is heard.
     if re.fullmatch(r"\d+", out):
-        return out + "!"
+        return out + ("." if out == "8" and language.startswith("en") else "!")
     # Said as a sentence: a phrase ends with a falling tone and its full length,
     # which the recognizer then hears.
     return out if not out or out[-1] in ".!?…" else out + "."
