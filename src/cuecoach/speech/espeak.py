@@ -128,7 +128,7 @@ class EspeakLibrary:
             self.sample_rate: int = self._rate
             self.version: str = dll.espeak_Info(None).decode()
             self._voices = _list_voices(dll)
-            self._variants = _list_voices(dll, variants=True)
+        self._variants: tuple[Voice, ...] | None = None  # listed when first asked for
 
     @classmethod
     def get(cls) -> EspeakLibrary:
@@ -186,8 +186,15 @@ class EspeakLibrary:
         return list(self._voices)
 
     def variants(self) -> list[Voice]:
-        """Every variant in the data folder; ids without their "!v/" folder ("m3")."""
-        return list(self._variants)
+        """Every variant in the data folder; ids without their "!v/" folder ("m3").
+
+        Listed on first use: reading the 104 variant files costs about 3 ms,
+        which a run that names no variant need not pay."""
+        with self.lock:
+            if self._variants is None:
+                with self._loaded() as dll:
+                    self._variants = _list_voices(dll, variants=True)
+            return list(self._variants)
 
     def synthesize(self, text: str, voice: str, rate: int, volume: float) -> bytes:
         """16-bit PCM at `sample_rate` for `text`."""
@@ -301,7 +308,8 @@ class EspeakEngine:
     def with_variant(self, voice: Voice, wanted: str) -> Voice:
         """`voice` with the variant called `wanted` (by id or name, ignoring case)."""
         key = wanted.casefold()
-        for variant in self._library.variants():
+        variants = self._library.variants()
+        for variant in variants:
             if key in (variant.id.casefold(), variant.name.casefold()):
                 return Voice(
                     id=f"{voice.id}+{variant.id}",
@@ -310,7 +318,7 @@ class EspeakEngine:
                 )
         import difflib
 
-        names = [v.id for v in self._library.variants()]
+        names = [v.id for v in variants]
         close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         listing = "`cuecoach voices --engine espeak` lists them"
