@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from conftest import DATA, SESSIONS
 from cuecoach.compile import (
     FINISH_MS,
+    LAST_COUNT_MS,
     LEAD_IN_WITH_TIPS_MS,
     SET_CALL_GAP_MS,
     Priority,
@@ -338,6 +339,25 @@ def test_rep_counting_is_in_time_with_rep_time() -> None:
     work = next(s for s in script.segments if s.kind is SegmentKind.WORK)
     reps = [(c.at_ms - work.start_ms, c.text) for c in script.cues if c.role == "rep"]
     assert reps == [(4_000 * (i + 1), str(i + 1)) for i in range(5)]  # where each rep ends
+
+
+def test_a_chime_rings_after_the_last_rep_number_not_over_it() -> None:
+    # A chime over the last number masks it: the recognizer heard Day 1's
+    # last "8"s as nothing while the rest chime rang at the same moment.
+    counted = Timing(rep_time_ms=4_000, count_reps=True)
+    squat = one(sets=2, reps=3, timing=counted)
+    press = one(name="Press", sets=1, reps=2, timing=counted)
+    script = compiled(Session("t", (squat, press)))
+    ends = {s.end_ms for s in script.segments if s.kind is SegmentKind.WORK}
+    lasts = [c for c in script.cues if c.role == "rep" and c.at_ms in ends]
+    chimes = [c for c in script.cues if c.kind is CueKind.SOUND and c.sound in ("rest", "finish")]
+    # after set 1 (rest), after the squats (transition), after the press (finish)
+    assert [c.text for c in lasts] == ["3", "3", "2"]
+    assert [c.at_ms - n.at_ms for c, n in zip(chimes, lasts, strict=True)] == [LAST_COUNT_MS] * 3
+    assert all(n.end_ms <= c.at_ms for c, n in zip(chimes, lasts, strict=True))
+    # and what the chime opens follows the chime, not the number
+    after = [c for c in script.cues if c.role in ("rest", "up_next", "finish")]
+    assert [a.at_ms >= c.end_ms for a, c in zip(after, chimes, strict=True)] == [True] * 3
 
 
 def test_form_tips_are_dropped_before_anything_else() -> None:

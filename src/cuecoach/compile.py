@@ -480,8 +480,9 @@ class _Cues:
             elif seg.kind is SegmentKind.WORK:
                 yield from self.work(seg, prev)
             elif seg.kind is SegmentKind.FINISH:
-                yield self.sound("finish", seg.start, seg)
-                start = seg.start + self.sound_ms.get("finish", 0)
+                at = seg.start + (LAST_COUNT_MS if _counted(prev) else 0)
+                yield self.sound("finish", at, seg)
+                start = at + self.sound_ms.get("finish", 0)
                 text = self.w.say("finish", title=self.title)
                 yield _Want(Priority.REQUIRED, text, "finish", seg, start, seg.end, fallback=start)
 
@@ -504,12 +505,17 @@ class _Cues:
             yield _Want(Priority.REQUIRED, text, "countdown", seg, at, at, fallback=at, pinned=True)
         open_at = seg.start
         between_exercises = seg.kind is SegmentKind.TRANSITION and seg.set is None
+        # The last rep's number is said as a counted set ends: leave it room,
+        # and ring the chime after it (where the countdown leaves space), since
+        # a chime over the number masks it.
+        counted = _counted(prev)
         if seg.kind is SegmentKind.REST or between_exercises:
-            yield self.sound("rest", seg.start, seg)
-            open_at += self.sound_ms.get("rest", 0)
-        done = prev.exercise if prev is not None and prev.kind is SegmentKind.WORK else None
-        if done is not None and done.timing.count_reps and done.reps:
-            # The last rep's number is said as the set ends: leave it room.
+            rest_ms = self.sound_ms.get("rest", 0)
+            fits = seg.start + LAST_COUNT_MS + rest_ms <= work.start - count * 1000
+            at = seg.start + (LAST_COUNT_MS if counted and fits else 0)
+            yield self.sound("rest", at, seg)
+            open_at = at + rest_ms
+        if counted:
             open_at = max(open_at, seg.start + LAST_COUNT_MS)
         last = work.start - count * 1000 - SPEECH_GAP_MS  # end before the countdown
         if seg.kind is SegmentKind.LEAD_IN:
@@ -603,6 +609,12 @@ class _Cues:
                 slack = 0 if tempo is not None else step // 4
                 text = self.w.say("rep_count", n=r + 1)
                 yield _Want(Priority.REP_COUNT, text, "rep", seg, at, at + slack)
+
+
+def _counted(seg: _Seg | None) -> bool:
+    """Whether `seg` is a set whose reps are counted aloud (its last number falls at its end)."""
+    ex = seg.exercise if seg is not None and seg.kind is SegmentKind.WORK else None
+    return ex is not None and ex.timing.count_reps and bool(ex.reps)
 
 
 def _set_end(work: _Seg) -> int:
