@@ -101,7 +101,7 @@ def test_script_json_is_the_contract() -> None:
     assert list(data) == ["title", "duration", "segments", "cues"]
     assert data["segments"][0] == {"start": 0.0, "end": 20.0, "kind": "lead_in", "exercise": "Push-Ups",
                                    "set": None, "sets": 3, "side": None}  # fmt: skip
-    assert data["cues"][0] == {"at": 0.0, "duration": 2.4, "kind": "speech",
+    assert data["cues"][0] == {"at": 0.0, "duration": 2.49, "kind": "speech",
                                "text": "Get ready. First up: Push-Ups.", "exercise": "Push-Ups",
                                "set": None, "side": None, "role": "get_ready"}  # fmt: skip
     sound = next(c for c in data["cues"] if c["kind"] == "sound")
@@ -213,7 +213,7 @@ def test_script_measured_uses_real_clip_lengths() -> None:
     est = json.loads(estimated)["cues"][0]
     real = json.loads(measured)["cues"][0]
     assert est["text"] == real["text"] == "Get ready. First up: Push-Ups."
-    assert est["duration"] == 2.4  # the estimate
+    assert est["duration"] == 2.49  # the estimate
     assert real["duration"] != est["duration"] and 1.5 < real["duration"] < 3.5  # espeak's clip
 
 
