@@ -54,12 +54,15 @@ SEGMENTS = (
     Segment(12_000, 15_000, S.WORK, "Plank", 1, 1, None),
     Segment(15_000, 17_000, S.FINISH, None, None, None, None),
 )
+# When each phrase is said; espeak's clips (a sentence of three words or more gets
+# pauses between its words) end before the next cue, and "First set." leaves
+# the music bed a gap longer than duck_hold before the rest sound.
 SPEECH = (
     (0.0, "Get ready. First up: Push-Ups."),
-    (3.9, "Set 1 of 2."),
+    (3.9, "First set."),
     (7.1, "Rest."),
     (8.9, "Set 2 of 2."),
-    (10.5, "Next up: Plank."),
+    (10.5, "Next: Plank."),
     (12.4, "Hold."),
     (15.0, "Workout complete."),
 )
@@ -233,10 +236,10 @@ def test_lyrics(mp3: Path, script: CueScript) -> None:
     assert lines[:3] == ["[ti:Day 1 – Upper Body]", "[by:cuecoach]", "[length:00:17]"]
     assert lines[3:] == [
         "[00:00.00]Get ready. First up: Push-Ups.",
-        "[00:03.90]Set 1 of 2.",
+        "[00:03.90]First set.",
         "[00:07.10]Rest.",
         "[00:08.90]Set 2 of 2.",
-        "[00:10.50]Next up: Plank.",
+        "[00:10.50]Next: Plank.",
         "[00:12.40]Hold.",
         "[00:15.00]Workout complete.",
     ]
@@ -420,7 +423,7 @@ def test_music_bed_is_ducked_under_cues_and_faded_out(
     assert miniaudio.get_file_info(str(out)).nchannels == 2
     samples = decode(out, channels=2)
     assert len(samples) == to_samples(script.duration_ms, RATE)
-    between_cues = hum_db(samples, 5.3, 6.3)  # "Set 1 of 2." has ended and released
+    between_cues = hum_db(samples, 5.3, 6.3)  # "First set." has ended and released
     under_speech = hum_db(samples, 0.3, 1.8)  # "Get ready. First up: Push-Ups."
     assert -13.0 <= under_speech - between_cues <= -11.0  # "about 12 dB"
     assert hum_db(samples, 16.9, 17.0) < between_cues - 20.0  # the fade-out

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from cuecoach.errors import SpeechError
-from cuecoach.speech import ResolvedSpeech, find_voice, list_voices, load_engine
+from cuecoach.speech import ResolvedSpeech, Voice, find_voice, list_voices, load_engine
 from cuecoach.speech import espeak as espeak_module
 from cuecoach.speech.espeak import EspeakLibrary
 
@@ -92,6 +92,35 @@ def test_voices_cover_many_languages() -> None:
     spanish = list_voices("espeak", "es")
     assert spanish
     assert all(any(code.startswith("es") for code in v.languages) for v in spanish)
+
+
+def test_english_is_spoken_with_the_american_voice_unless_another_is_asked_for() -> None:
+    # The British voice's "1" is heard "Wow." and its "Hold it." "I will do it."
+    voices = load_engine("espeak").voices()
+    assert find_voice(voices, None, "en", "espeak").id == "gmw/en-US"
+    assert find_voice(voices, None, "EN", "espeak").id == "gmw/en-US"
+    assert find_voice(voices, None, "en-gb", "espeak").id == "gmw/en"
+    assert find_voice(voices, None, "en-GB-x-rp", "espeak").id == "gmw/en-GB-x-rp"
+    assert find_voice(voices, None, "es", "espeak").id == "roa/es"
+    # Only espeak has the preference: another engine's "en" is its own first choice.
+    others = [Voice("a/en", "English", ("en",)), Voice("b/en-US", "American", ("en-us",))]
+    assert find_voice(others, None, "en", "pyttsx3").id == "a/en"
+
+
+def test_a_sentence_gets_a_pause_between_its_words_and_a_call_none() -> None:
+    engine, library = load_engine("espeak"), EspeakLibrary.get()
+
+    def seconds(pcm: bytes) -> float:
+        return len(pcm) / 2 / library.sample_rate
+
+    sentence = "Rest for ninety seconds."  # four words: three gaps of 40 ms, and espeak's own
+    plain = seconds(library.synthesize(sentence, "gmw/en-US", 165, 1.0))
+    spoken = engine.synthesize(sentence, settings()).duration
+    assert 0.08 < spoken - plain < 0.4
+    call = "Lower down."
+    assert engine.synthesize(call, settings()).duration == seconds(
+        library.synthesize(call, "gmw/en-US", 165, 1.0)
+    )
 
 
 def test_synthesize_gives_audible_speech() -> None:
@@ -186,7 +215,6 @@ def centroid(samples: np.ndarray, rate: int) -> float:
 
 def test_a_named_voice_has_no_variant_unless_it_says_so() -> None:
     voices = load_engine("espeak").voices()
-    assert find_voice(voices, None, "en", "espeak").id == "gmw/en"
     assert find_voice(voices, "gmw/en", "en", "espeak").id == "gmw/en"
     assert find_voice(voices, "Spanish (Spain)+Annie", "es", "espeak").id == "roa/es+Annie"
 

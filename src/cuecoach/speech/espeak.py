@@ -42,7 +42,15 @@ _CHARS_UTF8 = 1
 _POS_CHARACTER = 1
 _RATE = 1
 _VOLUME = 2
+_WORDGAP = 7  # espeakWORDGAP: a pause between words, in units of 10 ms
 _EE_OK = 0
+# A sentence is said with a 40 ms pause between its words, which the
+# recognizer hears better (scripts/bench_intelligibility.py, four sample
+# sessions: phrases 73.7% -> 83.9% on Day 1, 75.0% -> 87.1% on Day 2).
+# A call of one or two words ("Lift.", "Lower down.") is said without: it
+# falls on a beat, and "Lower down." with the gap was heard "lower count".
+SENTENCE_WORD_GAP = 4
+SENTENCE_MIN_WORDS = 3
 # Milliseconds of audio per synth callback: bigger buffers mean fewer Python
 # callbacks per phrase, which dominates the cost of short phrases.
 _BUFFER_MS = 1000
@@ -196,14 +204,17 @@ class EspeakLibrary:
                     self._variants = _list_voices(dll, variants=True)
             return list(self._variants)
 
-    def synthesize(self, text: str, voice: str, rate: int, volume: float) -> bytes:
-        """16-bit PCM at `sample_rate` for `text`."""
+    def synthesize(
+        self, text: str, voice: str, rate: int, volume: float, word_gap: int = 0
+    ) -> bytes:
+        """16-bit PCM at `sample_rate` for `text`, `word_gap` x 10 ms between words."""
         data = text.encode("utf-8") + b"\0"
         with self._loaded() as dll:
             if dll.espeak_SetVoiceByName(voice.encode()) != _EE_OK:
                 raise SpeechError(f"espeak cannot load voice {voice!r}")
             dll.espeak_SetParameter(_RATE, rate, 0)
             dll.espeak_SetParameter(_VOLUME, round(volume * _NORMAL_VOLUME), 0)
+            dll.espeak_SetParameter(_WORDGAP, word_gap, 0)
             self._chunks = []
             # Returns when the phrase is fully synthesized (synchronous mode).
             status = dll.espeak_Synth(
@@ -326,13 +337,15 @@ class EspeakEngine:
 
     def fingerprint(self, settings: ResolvedSpeech) -> str:
         """Everything besides the text that decides the samples."""
-        return json.dumps([self.version, self._library.path, settings.voice, settings.rate])
+        gap = f"word gap {SENTENCE_WORD_GAP} from {SENTENCE_MIN_WORDS} words"
+        return json.dumps([self.version, self._library.path, settings.voice, settings.rate, gap])
 
     def close(self) -> None:
         """Nothing is kept loaded: the library is loaded afresh for every phrase."""
 
     def synthesize(self, text: str, voice: ResolvedSpeech) -> Clip:
         """`text` spoken with `voice`, as a mono clip at the library's sample rate."""
-        pcm = self._library.synthesize(text, voice.voice, voice.rate, voice.volume)
+        gap = SENTENCE_WORD_GAP if len(text.split()) >= SENTENCE_MIN_WORDS else 0
+        pcm = self._library.synthesize(text, voice.voice, voice.rate, voice.volume, gap)
         samples = from_int16_bytes(pcm) if pcm else np.zeros(0, dtype=np.float32)
         return Clip(samples, self.sample_rate)
