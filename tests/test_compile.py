@@ -485,9 +485,9 @@ def test_tempo_calls_each_phase_and_counts_as_each_rep_ends() -> None:
     work = next(s for s in script.segments if s.kind is SegmentKind.WORK)
     calls = [(c.at_ms - work.start_ms, c.text) for c in script.cues if c.role in ("tempo", "rep")]
     assert calls == [
-        (0, "Lower down."), (3_000, "Hold it."), (4_000, "Lift."), (5_000, "1"),
-        (8_000, "Hold it."), (9_000, "Lift."), (10_000, "2"),
-        (13_000, "Hold it."), (14_000, "Lift."), (15_000, "3"),
+        (0, "Lower down."), (3_000, "Hold it."), (4_000, "Lift up."), (5_000, "1"),
+        (8_000, "Hold it."), (9_000, "Lift up."), (10_000, "2"),
+        (13_000, "Hold it."), (14_000, "Lift up."), (15_000, "3"),
     ]  # fmt: skip
     assert work.duration_ms == 15_000
 
