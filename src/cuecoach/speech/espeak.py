@@ -47,7 +47,7 @@ _EE_OK = 0
 # A sentence is said with a 40 ms pause between its words, which the
 # recognizer hears better (scripts/bench_intelligibility.py, four sample
 # sessions: phrases 73.7% -> 83.9% on Day 1, 75.0% -> 87.1% on Day 2).
-# A call of one or two words ("Lift.", "Lower down.") is said without: it
+# A call of one or two words ("3", "Lift up.") is said without: it
 # falls on a beat, and "Lower down." with the gap was heard "lower count".
 SENTENCE_WORD_GAP = 4
 SENTENCE_MIN_WORDS = 3
