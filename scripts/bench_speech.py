@@ -51,7 +51,7 @@ def day1_cues() -> list[str]:
             cues += ["3", "2", "1", "Go!"]
             cues.append(f"{name}, set {set_number} of 3.")
             cues += list(form)
-            cues += ["Halfway point.", "10 seconds left.", "3", "2", "1"]
+            cues += ["Halfway through.", "10 seconds left.", "3", "2", "1"]
             if set_number < 3:
                 cues += ["Rest. 60 seconds.", "30 seconds.", f"Set {set_number + 1} coming up."]
             else:
