@@ -144,8 +144,10 @@ def test_anything_outside_the_token_folder_is_404(server: Server, tmp_path: Path
     link = server.folder / "link.txt"
     link.symlink_to(secret)
     token = server.token
+    # One character off: a token that ends in "x" must not get "x" back (1 run in 64 did).
+    near = token[:-1] + ("y" if token.endswith("x") else "x")
     try:
-        paths = ["/", "/feed.xml", f"/{token[:-1]}x/feed.xml", f"/{token}x/feed.xml",
+        paths = ["/", "/feed.xml", f"/{near}/feed.xml", f"/{token}x/feed.xml",
                  f"/{token}/../{token}/feed.xml", f"/{token}/%2e%2e/%2e%2e/etc/passwd",
                  f"/{token}/..%2f..%2fetc%2fpasswd", f"/{token}/{'../' * 8}etc/passwd",
                  f"/{token}/.cuecoach-publish.json", f"/{token}/link.txt",
