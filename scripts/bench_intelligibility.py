@@ -20,10 +20,9 @@ evaluations use: numbers spelled out, American spellings, number homophones
 heard split in two ("up right") joined when it makes a word said. A cue
 counts as recognised when at least 80% of its words were heard. The word
 error rate is the edit distance between the words said and heard, over the
-words said. One-word calls (tempo calls such as "Lift.", countdown numbers)
-are also scored apart, since a short word alone is the hardest case for the
-recognizer. The worst phrases are listed; --details writes every cue's
-result to a JSON file.
+words said. One-word calls (countdown and rep numbers) are also scored
+apart, since a short word alone is the hardest case for the recognizer. The
+worst phrases are listed; --details writes every cue's result to a JSON file.
 
     pip install -e '.[bench]'
     python scripts/bench_intelligibility.py [--engine piper --engine espeak] [SESSION ...]
@@ -129,7 +128,7 @@ class CueResult:
 
     @property
     def call(self) -> bool:
-        """A one-word call: a tempo call or a countdown number."""
+        """A one-word call: a countdown or rep number."""
         return len(words(self.text)) == 1
 
 

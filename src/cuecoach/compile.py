@@ -75,9 +75,10 @@ def estimate_speech_seconds(text: str) -> float:
     """A rough spoken length: about a quarter of a second a word at 165 words a
     minute, half a second at each break inside the text (engines pause at a
     comma or between sentences), and a little for the tone falling at its end
-    (a clip is trimmed, so the last mark adds no pause). Fitted to the measured
-    clips of the four sample sessions' 163 phrases: within 0.24 s on average
-    for Piper and 0.22 s for espeak."""
+    (a clip is trimmed, so the last mark adds no pause). Fitted to the default
+    Piper voice's clips of the four sample sessions' phrases: within 0.24 s on
+    average. espeak, which pauses between the words of a sentence, runs about
+    0.45 s longer than this on average."""
     words = len(text.split())
     stripped = text.rstrip()
     final = bool(stripped) and stripped[-1] in ".!?"
