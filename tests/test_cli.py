@@ -258,7 +258,7 @@ def test_a_voice_with_an_espeak_variant_speaks_and_a_bad_variant_is_refused() ->
     assert code == 0 and "Get ready" in out
     code, _, err = run("script", DAY1, "--measured", "--engine", "espeak", "--voice", "en+f22")
     assert code == 2
-    assert "unknown espeak variant 'f22'; did you mean f2" in err
+    assert "unknown espeak variant 'f22'; did you mean 'f2' (female2)" in err
 
 
 def test_voices_lists_piper_first_with_its_default_marked() -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from cuecoach.errors import SpeechError
-from cuecoach.speech import ResolvedSpeech, Voice, find_voice, list_voices, load_engine
+from cuecoach.speech import ResolvedSpeech, Voice, list_voices, load_engine, match_voice
 from cuecoach.speech import espeak as espeak_module
 from cuecoach.speech.espeak import EspeakLibrary
 
@@ -96,15 +96,15 @@ def test_voices_cover_many_languages() -> None:
 
 def test_english_is_spoken_with_the_american_voice_unless_another_is_asked_for() -> None:
     # The British voice's "1" is heard "Wow." and its "Hold it." "I will do it."
-    voices = load_engine("espeak").voices()
-    assert find_voice(voices, None, "en", "espeak").id == "gmw/en-US"
-    assert find_voice(voices, None, "EN", "espeak").id == "gmw/en-US"
-    assert find_voice(voices, None, "en-gb", "espeak").id == "gmw/en"
-    assert find_voice(voices, None, "en-GB-x-rp", "espeak").id == "gmw/en-GB-x-rp"
-    assert find_voice(voices, None, "es", "espeak").id == "roa/es"
+    espeak = load_engine("espeak")
+    assert espeak.find_voice(None, "en").id == "gmw/en-US"
+    assert espeak.find_voice(None, "EN").id == "gmw/en-US"
+    assert espeak.find_voice(None, "en-gb").id == "gmw/en"
+    assert espeak.find_voice(None, "en-GB-x-rp").id == "gmw/en-GB-x-rp"
+    assert espeak.find_voice(None, "es").id == "roa/es"
     # Only espeak has the preference: another engine's "en" is its own first choice.
     others = [Voice("a/en", "English", ("en",)), Voice("b/en-US", "American", ("en-us",))]
-    assert find_voice(others, None, "en", "pyttsx3").id == "a/en"
+    assert match_voice(others, None, "en", "pyttsx3").id == "a/en"
 
 
 def test_a_sentence_gets_a_pause_between_its_words_and_a_call_none() -> None:
@@ -173,9 +173,9 @@ def test_unknown_voice_is_an_error() -> None:
 
 
 def test_find_voice_suggests_close_names() -> None:
-    voices = load_engine("espeak").voices()
+    espeak = load_engine("espeak")
     with pytest.raises(SpeechError, match="did you mean 'roa/es' \\(Spanish \\(Spain\\)\\)"):
-        find_voice(voices, "Spansh (Spain)", "es", "espeak")
+        espeak.find_voice("Spansh (Spain)", "es")
 
 
 def test_unknown_engine_is_an_error() -> None:
@@ -197,10 +197,10 @@ def test_variants_are_listed_without_their_folder() -> None:
 
 
 def test_a_voice_takes_a_variant_after_a_plus() -> None:
-    voices = load_engine("espeak").voices()
-    voice = find_voice(voices, "en-US+F2", "en", "espeak")
+    espeak = load_engine("espeak")
+    voice = espeak.find_voice("en-US+F2", "en")
     assert voice.id == "gmw/en-US+f2"
-    assert voice.languages == find_voice(voices, "gmw/en-US", "en", "espeak").languages
+    assert voice.languages == espeak.find_voice("gmw/en-US", "en").languages
     engine = load_engine("espeak")
     plain = engine.synthesize(PHRASE, settings(voice="gmw/en-US"))
     varied = engine.synthesize(PHRASE, settings(voice=voice.id))
@@ -214,12 +214,12 @@ def centroid(samples: np.ndarray, rate: int) -> float:
 
 
 def test_a_named_voice_has_no_variant_unless_it_says_so() -> None:
-    voices = load_engine("espeak").voices()
-    assert find_voice(voices, "gmw/en", "en", "espeak").id == "gmw/en"
-    assert find_voice(voices, "Spanish (Spain)+Annie", "es", "espeak").id == "roa/es+Annie"
+    espeak = load_engine("espeak")
+    assert espeak.find_voice("gmw/en", "en").id == "gmw/en"
+    assert espeak.find_voice("Spanish (Spain)+Annie", "es").id == "roa/es+Annie"
 
 
 def test_an_unknown_variant_suggests_close_names() -> None:
-    voices = load_engine("espeak").voices()
-    with pytest.raises(SpeechError, match="unknown espeak variant 'm33'; did you mean m3"):
-        find_voice(voices, "gmw/en+m33", "en", "espeak")
+    espeak = load_engine("espeak")
+    with pytest.raises(SpeechError, match="unknown espeak variant 'm33'; did you mean 'm3'"):
+        espeak.find_voice("gmw/en+m33", "en")

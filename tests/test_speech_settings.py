@@ -18,7 +18,7 @@ from cuecoach.speech import (
     resolve_speech,
     validate_speech,
 )
-from cuecoach.speech.engine import find_voice, load_engine
+from cuecoach.speech.engine import load_engine
 
 
 def write_config(path: Path, text: str) -> Path:
@@ -181,4 +181,4 @@ def test_resolve_refuses_a_language_without_wording(tmp_path: Path) -> None:
 def test_find_voice_refuses_a_language_without_voices() -> None:
     engine = load_engine("espeak")
     with pytest.raises(SpeechError, match="no espeak voice speaks language 'xx'"):
-        find_voice(engine.voices(), None, "xx", engine.name)
+        engine.find_voice(None, "xx")

@@ -671,7 +671,7 @@ def log_command(as_csv: bool, limit: int) -> None:
 def voices(engine: str | None, language: str | None) -> None:
     """List the text-to-speech voices available; the one used by default is marked."""
     from .model import SpeechSettings
-    from .speech import find_voice, list_voices, load_engine, resolve_speech
+    from .speech import list_voices, load_engine, resolve_speech
 
     if engine is None:
         # The engine and voice a session in this language would get, fallback included.
@@ -680,7 +680,7 @@ def voices(engine: str | None, language: str | None) -> None:
     else:
         name = engine
         try:
-            default = find_voice(load_engine(name).voices(), None, language or "en", name).id
+            default = load_engine(name).find_voice(None, language or "en").id
         except CuecoachError:
             default = None
     found = list_voices(name, language)

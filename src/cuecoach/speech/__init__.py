@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..parse import validate_speech
     from .cache import cache_clear, cache_info, default_cache_dir
-    from .engine import SpeechEngine, Voice, find_voice, list_voices, load_engine
+    from .engine import SpeechEngine, Voice, list_voices, load_engine, match_voice
     from .settings import (
         ResolvedSpeech,
         config_path,
@@ -33,9 +33,9 @@ _HOMES = {
     "default_cache_dir": ".cache",
     "SpeechEngine": ".engine",
     "Voice": ".engine",
-    "find_voice": ".engine",
     "list_voices": ".engine",
     "load_engine": ".engine",
+    "match_voice": ".engine",
     "ResolvedSpeech": ".settings",
     "config_path": ".settings",
     "default_engine_name": ".settings",
@@ -56,9 +56,9 @@ __all__ = [
     "config_path",
     "default_cache_dir",
     "default_engine_name",
-    "find_voice",
     "list_voices",
     "load_engine",
+    "match_voice",
     "merge_speech",
     "read_speech_config",
     "resolve_speech",

@@ -47,6 +47,10 @@ class SpeechEngine(Protocol):
     def voices(self) -> list[Voice]:
         """Every voice this engine can use here."""
 
+    def find_voice(self, wanted: str | None, language: str) -> Voice:
+        """The voice called `wanted`, or this engine's choice for `language` when
+        `wanted` is None (see `match_voice`); a SpeechError when there is none."""
+
     def close(self) -> None:
         """Free what synthesis loaded (a voice model, a worker process) once every
         phrase is made; a later phrase loads it again."""
@@ -94,45 +98,26 @@ def _basename(voice_id: str) -> str:
     return voice_id.replace("\\", "/").rsplit("/", 1)[-1].casefold()
 
 
-def find_voice(voices: list[Voice], wanted: str | None, language: str, engine: str) -> Voice:
+def match_voice(
+    voices: list[Voice],
+    wanted: str | None,
+    language: str,
+    engine: str,
+    preferred: str | None = None,
+) -> Voice:
     """The voice called `wanted` (by id, name or the last part of its id), or the
-    best voice for `language` when `wanted` is None.
+    best voice for `language` when `wanted` is None: the engine's `preferred`
+    voice id for it, if any, first.
 
     An unknown voice is a SpeechError listing the closest names, since engines
     would otherwise fall back to their default voice without a word.
     """
     if not voices:
         raise SpeechError(f"the {engine} engine has no voices installed")
-    if engine == "espeak" and wanted is not None and "+" in wanted:
-        # "gmw/en+m3": a language voice with a variant (a voice quality).
-        from .espeak import EspeakEngine
-
-        base, _, variant = wanted.partition("+")
-        return EspeakEngine().with_variant(_find_voice(voices, base, language, engine), variant)
-    return _find_voice(voices, wanted, language, engine)
-
-
-# The voice a bare language gets where the engine's own first choice is heard
-# worse (scripts/bench_intelligibility.py). espeak's "en" is its British voice:
-# its "1" was heard "Wow." and its "Hold it." "I will do it."; the American
-# voice, the bundled Piper voice's accent, is heard in 85% of the cues of the
-# four sample sessions against 76%.
-_PREFERRED = {("espeak", "en"): "gmw/en-US"}
-
-
-def _find_voice(voices: list[Voice], wanted: str | None, language: str, engine: str) -> Voice:
     if wanted is not None:
-        key = wanted.casefold()
-        for voice in voices:
-            if key in (voice.id.casefold(), voice.name.casefold(), _basename(voice.id)):
-                return voice
-        if engine == "piper" and wanted.endswith(".onnx"):
-            from pathlib import Path
-
-            from .piper_engine import read_voice
-
-            path = Path(wanted).expanduser().resolve()
-            return read_voice(path, str(path)).voice
+        found = named_voice(voices, wanted)
+        if found is not None:
+            return found
         close = suggest_voices(voices, wanted)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise SpeechError(f"unknown {engine} voice {wanted!r}{hint} (`cuecoach voices` lists them)")
@@ -140,7 +125,6 @@ def _find_voice(voices: list[Voice], wanted: str | None, language: str, engine: 
     # Best first: the preferred voice, espeak's plain language voice ("roa/es"
     # for "es"), a voice whose main language it is, one that lists it, then a
     # regional variant.
-    preferred = _PREFERRED.get((engine, lang))
     tests = (
         lambda v: v.id == preferred,
         lambda v: _basename(v.id) == lang,
@@ -158,6 +142,15 @@ def _find_voice(voices: list[Voice], wanted: str | None, language: str, engine: 
     raise SpeechError(
         f"no {engine} voice speaks language {language!r} (`cuecoach voices` lists them)"
     )
+
+
+def named_voice(voices: list[Voice], wanted: str) -> Voice | None:
+    """The voice whose id, name or last part of its id is `wanted`, ignoring case."""
+    key = wanted.casefold()
+    for voice in voices:
+        if key in (voice.id.casefold(), voice.name.casefold(), _basename(voice.id)):
+            return voice
+    return None
 
 
 def _spelling(text: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SpeechError
-from .engine import Voice
+from .engine import Voice, match_voice, named_voice
 from .settings import voices_folder
 
 if TYPE_CHECKING:
@@ -130,6 +130,15 @@ class PiperEngine:
     def voices(self) -> list[Voice]:
         """The installed Piper voices (a path given as --voice is also accepted)."""
         return [v.voice for v in installed_voices()]
+
+    def find_voice(self, wanted: str | None, language: str) -> Voice:
+        """An installed voice by name, the voice in a .onnx file at the path
+        `wanted`, or the first installed voice for `language`."""
+        voices = self.voices()
+        if wanted is not None and wanted.endswith(".onnx") and not named_voice(voices, wanted):
+            path = Path(wanted).expanduser().resolve()
+            return read_voice(path, str(path)).voice
+        return match_voice(voices, wanted, language, self.name)
 
     def voice_file(self, voice_id: str) -> VoiceFile:
         """The voice named by an id from `voices()` or by the path of a .onnx file."""

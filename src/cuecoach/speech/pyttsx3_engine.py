@@ -30,7 +30,7 @@ from typing import Any, NoReturn
 
 from ..audio import Clip, decode_pcm_file
 from ..errors import AudioError, SpeechError
-from .engine import Voice, find_voice
+from .engine import Voice, match_voice
 from .pyttsx3_worker import ATTEMPTS, FILE_TIMEOUT, LOG_NAME, driver_name, serve
 from .settings import ResolvedSpeech
 
@@ -80,10 +80,14 @@ class Pyttsx3Engine:
             self._voices = voices
         return self._voices
 
+    def find_voice(self, wanted: str | None, language: str) -> Voice:
+        """The system voice called `wanted`, or the first for `language`."""
+        return match_voice(self.voices(), wanted, language, self.name)
+
     def synthesize(self, text: str, voice: ResolvedSpeech) -> Clip:
         """`text` spoken with `voice`, synthesized by the worker into an audio file."""
         # Checked first: pyttsx3 silently keeps its default for an unknown voice.
-        chosen = find_voice(self.voices(), voice.voice, voice.language, self.name)
+        chosen = self.find_voice(voice.voice, voice.language)
         voice = replace(voice, voice=chosen.id)
         data: bytes = self._request(
             ("synthesize", text, voice.voice, voice.rate, voice.volume),

@@ -137,7 +137,7 @@ def resolve_speech(*layers: SpeechSettings, config: Path | None = None) -> Resol
     cannot load or has no voice for the language, the other engines are tried
     in turn, with a one-line notice on stderr.
     """
-    from .engine import find_voice, load_engine, notice
+    from .engine import load_engine, notice
 
     user = read_speech_config(config if config is not None else config_path())
     explicit = [user, *layers]
@@ -154,7 +154,7 @@ def resolve_speech(*layers: SpeechSettings, config: Path | None = None) -> Resol
     for name in candidates:
         try:
             engine = load_engine(name)
-            voice = find_voice(engine.voices(), merged.voice, merged.language, engine.name)
+            voice = engine.find_voice(merged.voice, merged.language)
         except SpeechError as exc:
             if engine_chosen:
                 raise
