@@ -20,9 +20,10 @@ from typing import NamedTuple
 from . import units
 from .errors import InputError, Problem
 from .model import Exercise, Group, Item, Program, Session, WorkKind
+from .parse import DISTANCE_RANGE, LOAD_RANGES, REPS_RANGE, SETS_RANGE, TIME_LIMIT
 
 MAX_WEEKS = 52
-MAX_SETS = 20  # as many as a session may have
+MAX_SETS = SETS_RANGE[1]  # as many as a session may have
 DEFAULT_MAX_SETS = 4  # the guide's 2-4 sets; a rule may say "up to N sets"
 RULE_HELP = (
     'a rule like "+1 rep per week", "+1 rep per week up to 15, then +1 set", '
@@ -185,25 +186,19 @@ def training_weeks_before(week: int, deload_every: int | None) -> int:
     return sum(1 for w in range(1, week) if not is_deload(w, deload_every))
 
 
-# The most one set may hold (parse.py's limits; a test keeps them equal): a rule
-# stops growing there, as at its "up to", so no week is one `check` would refuse.
-MAX_REPS = 500
-MAX_SET_MS = 2 * 3600 * 1000
-MAX_DISTANCE_M = 10_000.0
-MAX_LOAD = {"kg": 500.0, "lb": 1100.0}
-
-
 def _ceiling(exercise: Exercise, rule: Rule) -> float:
-    """The highest amount `rule` may take `exercise` to, in the step's unit."""
+    """The highest amount `rule` may take `exercise` to, in the step's unit: the
+    most one set may hold, so, as at a rule's "up to", no week is one `check`
+    would refuse."""
     what = rule.step.what
     if what == "reps":
-        return MAX_REPS
+        return REPS_RANGE[1]
     if what == "time":
-        return MAX_SET_MS
+        return TIME_LIMIT.high
     if what == "distance":  # also no longer than a set may last at its pace
-        return min(MAX_DISTANCE_M, exercise.timing.pace_m_per_s * MAX_SET_MS / 1000)
+        return min(DISTANCE_RANGE[1], exercise.timing.pace_m_per_s * TIME_LIMIT.high / 1000)
     if what == "load":
-        return MAX_LOAD[rule.step.unit]
+        return LOAD_RANGES[rule.step.unit][1]
     return math.inf  # sets: capped by the rule's most sets
 
 
