@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 from cuecoach.audio import trim_silence
-from cuecoach.speech import ResolvedSpeech, load_engine
+from cuecoach.errors import SpeechError
+from cuecoach.model import SpeechSettings
+from cuecoach.speech import ResolvedSpeech, load_engine, resolve_speech
 from cuecoach.speech.piper_engine import PiperEngine
 from cuecoach.speech.settings import voices_folder
 
@@ -105,6 +107,21 @@ def test_a_voice_path_is_accepted_and_the_cache_key_follows_the_file(tmp_path: P
         f.seek(-1, 2)
         f.write(bytes([last[0] ^ 1]))
     assert engine.fingerprint(by_path) != engine.fingerprint(JOE)
+
+
+def test_voice_given_as_a_path_is_resolved_to_that_file_and_a_bad_path_is_refused(
+    tmp_path: Path,
+) -> None:
+    model = copy_voice(tmp_path / "elsewhere", "mine")
+    chosen = resolve_speech(SpeechSettings(voice=str(model)), config=tmp_path / "none.toml")
+    assert (chosen.engine, chosen.voice, chosen.language) == ("piper", str(model.resolve()), "en")
+    spoken = load_engine("piper").synthesize(PHRASE, chosen)
+    assert np.array_equal(spoken.samples, load_engine("piper").synthesize(PHRASE, JOE).samples)
+    with pytest.raises(SpeechError, match=r"missing\.onnx: not a usable Piper voice"):
+        resolve_speech(
+            SpeechSettings(engine="piper", voice=str(tmp_path / "missing.onnx")),
+            config=tmp_path / "none.toml",
+        )
 
 
 def test_voices_in_the_user_folder_are_listed() -> None:
