@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import sys
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -103,11 +104,11 @@ def match_voice(
     wanted: str | None,
     language: str,
     engine: str,
-    preferred: str | None = None,
+    preferred: Mapping[str, str] | None = None,
 ) -> Voice:
     """The voice called `wanted` (by id, name or the last part of its id), or the
-    best voice for `language` when `wanted` is None: the engine's `preferred`
-    voice id for it, if any, first.
+    best voice for `language` when `wanted` is None: the voice id the engine's
+    `preferred` gives that language, if any, first.
 
     An unknown voice is a SpeechError listing the closest names, since engines
     would otherwise fall back to their default voice without a word.
@@ -125,8 +126,9 @@ def match_voice(
     # Best first: the preferred voice, espeak's plain language voice ("roa/es"
     # for "es"), a voice whose main language it is, one that lists it, then a
     # regional variant.
+    chosen = (preferred or {}).get(lang)
     tests = (
-        lambda v: v.id == preferred,
+        lambda v: v.id == chosen,
         lambda v: _basename(v.id) == lang,
         lambda v: bool(v.languages) and v.languages[0] == lang,
         lambda v: lang in v.languages,

@@ -325,13 +325,10 @@ class EspeakEngine:
     def find_voice(self, wanted: str | None, language: str) -> Voice:
         """The voice called `wanted`, which may add a variant after a "+"
         ("gmw/en+m3"), or espeak's voice for `language`."""
-        lang = language.casefold().replace("_", "-")
-        preferred = PREFERRED_VOICES.get(lang)
         if wanted is None or "+" not in wanted:
-            return match_voice(self.voices(), wanted, language, self.name, preferred)
+            return match_voice(self.voices(), wanted, language, self.name, PREFERRED_VOICES)
         base, _, variant = wanted.partition("+")
-        voice = match_voice(self.voices(), base, language, self.name, preferred)
-        return self.with_variant(voice, variant)
+        return self.with_variant(match_voice(self.voices(), base, language, self.name), variant)
 
     def with_variant(self, voice: Voice, wanted: str) -> Voice:
         """`voice` with the variant called `wanted` (by id or name, ignoring case)."""

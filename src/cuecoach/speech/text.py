@@ -27,6 +27,9 @@ class _Words:
     units: Mapping[str, tuple[str, str]]
     # whole words as written -> spoken
     abbreviations: Mapping[str, str]
+    # Counts said with a full stop, not the "!" every other count gets: English
+    # "8!" is heard "Hey." from both engines, "8." is heard.
+    calm_counts: frozenset[str] = frozenset()
 
 
 _LANGUAGES: Mapping[str, _Words] = {
@@ -60,6 +63,7 @@ _LANGUAGES: Mapping[str, _Words] = {
             "vs": "versus",
             "vs.": "versus",
         },
+        calm_counts=frozenset({"8"}),
     ),
     "es": _Words(
         plus="más",
@@ -106,7 +110,7 @@ def spoken(text: str, language: str = "en", pronounce: Mapping[str, str] | None 
     ("5 km/h") and "and" between names ("Downward Dog / Plank Flow"), units
     after a number and known abbreviations are spelled out, then every
     `pronounce` entry (a whole word or phrase, matched ignoring case)
-    replaces what it names; a lone number gets "!" (an English "8" a full
+    replaces what it names; a lone number gets "!" (or, for a few, a full
     stop) and any other phrase without final punctuation a full stop.
     """
     words, unit, abbreviation = _patterns(language.split("-", maxsplit=1)[0])
@@ -124,10 +128,9 @@ def spoken(text: str, language: str = "en", pronounce: Mapping[str, str] | None 
         out = re.sub(rf"(?<!\w){re.escape(written)}(?!\w)", said, out, flags=re.IGNORECASE)
     out = " ".join(out.split())
     # A count is called out: Piper says "2." so that it is heard "tune", "2!"
-    # is heard right (scripts/bench_intelligibility.py). But "8!" is heard
-    # "Hey." from both engines, "8." is heard.
+    # is heard right (scripts/bench_intelligibility.py); see `calm_counts`.
     if re.fullmatch(r"\d+", out):
-        return out + ("." if out == "8" and language.startswith("en") else "!")
+        return out + ("." if out in words.calm_counts else "!")
     # Said as a sentence: a phrase ends with a falling tone and its full length,
     # which the recognizer then hears.
     return out if not out or out[-1] in ".!?…" else out + "."
