@@ -253,6 +253,13 @@ def test_voices_lists_the_engine_and_filters_by_language() -> None:
     assert {"m3", "f2", "Annie"} <= set(variants.split(": ", 1)[1].split(", "))
 
 
+def test_voices_marks_espeak_english_default_voice_with_its_variant() -> None:
+    code, out, _ = run("voices", "--engine", "espeak", "--language", "en")
+    assert code == 0
+    marked = [line for line in out.splitlines() if "[default" in line]
+    assert marked == ["gmw/en-US           English (America)  (en-us, en)  [default, +m8]"]
+
+
 def test_a_voice_with_an_espeak_variant_speaks_and_a_bad_variant_is_refused() -> None:
     code, out, _ = run("script", DAY1, "--measured", "--engine", "espeak", "--voice", "en+f2")
     assert code == 0 and "Get ready" in out

@@ -393,10 +393,15 @@ def test_program_export_writes_numbered_files_and_a_playlist(
     assert all(a[0] <= b[0] for a, b in pairwise(seen))
 
 
+# Below any voice's pitch (espeak's default English voice goes down to about
+# 65 Hz), so the bed can be measured apart from the speech over it.
+HUM_HZ = 30.0
+
+
 def write_music(path: Path, seconds: float, rate: int) -> None:
-    """A stereo 60 Hz hum: speech has almost nothing that low, so it can be measured apart."""
+    """A stereo hum at HUM_HZ."""
     t = np.arange(round(seconds * rate)) / rate
-    tone = 0.3 * np.sin(2 * np.pi * 60.0 * t)
+    tone = 0.3 * np.sin(2 * np.pi * HUM_HZ * t)
     pcm = np.round(np.repeat(tone, 2) * 32767).astype("<i2")
     with wave.open(str(path), "wb") as wav:
         wav.setnchannels(2)
@@ -406,10 +411,10 @@ def write_music(path: Path, seconds: float, rate: int) -> None:
 
 
 def hum_db(samples: Audio, start: float, end: float) -> float:
-    """Level of the 60 Hz hum between `start` and `end` (left channel)."""
+    """Level of the hum between `start` and `end` (left channel)."""
     part = samples[round(start * RATE) : round(end * RATE), 0].astype(np.float64)
     t = np.arange(len(part)) / RATE
-    amplitude = 2 * abs(np.mean(part * np.exp(-2j * np.pi * 60.0 * t)))
+    amplitude = 2 * abs(np.mean(part * np.exp(-2j * np.pi * HUM_HZ * t)))
     return float(20 * np.log10(amplitude))
 
 

@@ -685,8 +685,14 @@ def voices(engine: str | None, language: str | None) -> None:
             default = None
     found = list_voices(name, language)
     width = max((len(v.id) for v in found), default=2)
+    # A default with a variant ("gmw/en-US+m8") marks its voice and names the variant.
+    base, variant = default, ""
+    if default is not None and all(v.id != default for v in found):
+        base, _, variant = default.partition("+")
     for voice in found:
-        mark = "  [default]" if voice.id == default else ""
+        mark = ""
+        if voice.id == base:
+            mark = f"  [default, +{variant}]" if variant else "  [default]"
         echo(f"{voice.id:<{width}}  {voice.name}  ({', '.join(voice.languages)}){mark}")
     echo(f"{len(found)} {name} voice{'s' if len(found) != 1 else ''}", err=True)
     if name == "espeak":
