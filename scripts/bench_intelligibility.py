@@ -23,6 +23,11 @@ error rate is the edit distance between the words said and heard, over the
 words said. One-word calls (countdown and rep numbers) are also scored
 apart, since a short word alone is the hardest case for the recognizer. The
 worst phrases are listed; --details writes every cue's result to a JSON file.
+--spread also hears every cue's window moved 40 ms earlier and later (the
+same audio, cut a little differently, as a neighbouring phrase 80 ms
+longer or shorter would cut it) and prints the range of the in-context
+figure: a difference between two settings smaller than that range is not
+a difference.
 
     pip install -e '.[bench]'
     python scripts/bench_intelligibility.py [--engine piper --engine espeak] [SESSION ...]
@@ -47,6 +52,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SESSIONS = [ROOT / "sessions" / "day1-upper-core.toml", ROOT / "sessions" / "day2-full-body.toml"]
 RECOGNISED = 0.8  # share of a cue's words that must be heard
 BEFORE, AFTER = 0.5, 1.0  # at most this much audio (seconds) before and after a cue
+# A neighbour a little longer or shorter moves a cue's window by tens of
+# milliseconds, and that alone changes what the recognizer hears in a few
+# cues: --spread measures how much, with the windows moved this far.
+SPREAD_MS = 40
 RATE = 16000  # what Whisper listens at
 
 _ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -236,8 +245,13 @@ def score(parts: list[tuple[CueResult, int, int]]) -> Score:
     return Score([r for r, _, _ in parts], sum(e for _, e, _ in parts), sum(n for *_, n in parts))
 
 
-def in_context(cues_json: Path, mp3: Path) -> Score:
-    """Each speech cue cut from the export with what surrounds it, transcribed on its own."""
+def in_context(cues_json: Path, mp3: Path, nudge: float = 0.0) -> Score:
+    """Each speech cue cut from the export with what surrounds it, transcribed on its own.
+
+    `nudge` moves every window's edges by that many seconds, as far as they
+    stay in the silence around the cue: the same audio, cut a little
+    differently (see --spread).
+    """
     from faster_whisper import decode_audio
 
     audio = decode_audio(str(mp3), sampling_rate=RATE)
@@ -252,6 +266,9 @@ def in_context(cues_json: Path, mp3: Path) -> Score:
         after = cues[i + 1]["at"] if i + 1 < len(cues) else end + AFTER
         start = max(at - BEFORE, (before + at) / 2, 0.0)
         stop = min(end + AFTER, (end + after) / 2)
+        if nudge:
+            start = min(max(start + nudge, before, 0.0), at)
+            stop = max(min(stop + nudge, after), end)
         window = audio[round(start * RATE) : round(stop * RATE)]
         key = window.tobytes()
         if key not in heard:
@@ -299,6 +316,8 @@ def main() -> None:
     parser.add_argument("--context-only", action="store_true",
                         help="with --quick: only the in-context figures")  # fmt: skip
     parser.add_argument("--details", type=Path, help="write every cue's result to this JSON file")
+    spread = f"also hear each cue's window moved {SPREAD_MS} ms earlier and later"
+    parser.add_argument("--spread", action="store_true", help=spread)
     args = parser.parse_args()
     flags = [*(["--voice", args.voice] if args.voice else []),
              *(["--rate", str(args.rate)] if args.rate else [])]  # fmt: skip
@@ -317,6 +336,10 @@ def main() -> None:
                     warm_same = (folder / "a.mp3").read_bytes() == (folder / "c.mp3").read_bytes()
                 start = time.perf_counter()
                 context = in_context(folder / "a.json", folder / "a.mp3")
+                nudged = [
+                    in_context(folder / "a.json", folder / "a.mp3", nudge * SPREAD_MS / 1000)
+                    for nudge in ((-1, 1) if args.spread else ())
+                ]
                 if args.context_only:
                     single, whole = Score([], 0, 0), Score([], 0, 0)
                 else:
@@ -333,6 +356,12 @@ def main() -> None:
                 ("  one-word calls", single.part(calls=True)),
             ):
                 print(f"  {label:<17} {figure.line()}")
+            if nudged:
+                counts = [sum(r.share >= RECOGNISED for r in f.results) for f in [context, *nudged]]
+                shares = [100 * n / max(1, len(context.results)) for n in counts]
+                print(f"  {'spread':<17} {min(counts)}-{max(counts)}/{len(context.results)} "
+                      f"({min(shares):.1f}-{max(shares):.1f}%) with windows moved "
+                      f"{SPREAD_MS} ms either way: {', '.join(map(str, counts))}")  # fmt: skip
             print(f"  {'whole file':<17} WER {100 * whole.errors / max(1, whole.said):.1f}%")
             if not args.quick:
                 print(f"  cold synthesis {synth:.2f} s; export cold {cold1:.2f} s / {cold2:.2f} s, "
