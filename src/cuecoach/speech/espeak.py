@@ -64,11 +64,13 @@ PREFERRED_VOICES = {"en": "gmw/en-US"}
 # The variant a voice is said with when it was chosen for its language rather
 # than named. "m8" (espeak's male8: a lower pitch, and more of its energy in
 # the consonants' band above 4 kHz, less in the vowels' middle band) is heard
-# in more cues of each of the four sample sessions than the plain American
-# voice (scripts/bench_intelligibility.py, in context): Day 1 90.4% against
-# 89.3%, Day 2 93.8% against 91.7%, advanced-progressions 95.0% against 91.4%,
-# push-pull-supersets 92.9% against 88.6%. The variants heard best alone
-# ("rob", "robert") lost the countdown's "3" in context, 15 and 17 times in 25.
+# as well as the plain American voice on Day 1 and Day 2 and better on the
+# other two sample sessions (scripts/bench_intelligibility.py --spread, in
+# context, the range over three cuts of each window): advanced-progressions
+# 264-266/278 against 252-254, push-pull-supersets 128-129/140 against
+# 123-126; its "Rest for 90 seconds." is heard every time. The variants heard
+# best alone ("rob", "robert") lost the countdown's "3" in context, 15 and 17
+# times in 25.
 DEFAULT_VARIANTS = {"gmw/en-US": "m8"}
 
 
