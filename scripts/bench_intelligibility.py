@@ -245,19 +245,19 @@ def score(parts: list[tuple[CueResult, int, int]]) -> Score:
     return Score([r for r, _, _ in parts], sum(e for _, e, _ in parts), sum(n for *_, n in parts))
 
 
-def in_context(cues_json: Path, mp3: Path, nudge: float = 0.0) -> Score:
+def in_context(cues_json: Path, mp3: Path, nudges: tuple[float, ...] = (0.0,)) -> list[Score]:
     """Each speech cue cut from the export with what surrounds it, transcribed on its own.
 
-    `nudge` moves every window's edges by that many seconds, as far as they
-    stay in the silence around the cue: the same audio, cut a little
-    differently (see --spread).
+    One score for each of `nudges`: every window's edges moved by that many
+    seconds, as far as they stay in the silence around the cue (the same
+    audio, cut a little differently: see --spread). The export is decoded once.
     """
     from faster_whisper import decode_audio
 
     audio = decode_audio(str(mp3), sampling_rate=RATE)
     cues = [c for c in json.loads(cues_json.read_text(encoding="utf-8"))["cues"]
             if c["kind"] == "speech"]  # fmt: skip
-    parts = []
+    parts: list[list[tuple[CueResult, int, int]]] = [[] for _ in nudges]
     heard: dict[bytes, str] = {}  # a countdown's window is often the same audio each time
     for i, cue in enumerate(cues):
         at, end = cue["at"], cue["at"] + cue["duration"]
@@ -266,15 +266,15 @@ def in_context(cues_json: Path, mp3: Path, nudge: float = 0.0) -> Score:
         after = cues[i + 1]["at"] if i + 1 < len(cues) else end + AFTER
         start = max(at - BEFORE, (before + at) / 2, 0.0)
         stop = min(end + AFTER, (end + after) / 2)
-        if nudge:
-            start = min(max(start + nudge, before, 0.0), at)
-            stop = max(min(stop + nudge, after), end)
-        window = audio[round(start * RATE) : round(stop * RATE)]
-        key = window.tobytes()
-        if key not in heard:
-            heard[key] = transcribe(window)
-        parts.append(result(cue["text"], heard[key], at))
-    return score(parts)
+        for nudge, results in zip(nudges, parts, strict=True):
+            first = min(max(start + nudge, before, 0.0), at) if nudge else start
+            last = max(min(stop + nudge, after), end) if nudge else stop
+            window = audio[round(first * RATE) : round(last * RATE)]
+            key = window.tobytes()
+            if key not in heard:
+                heard[key] = transcribe(window)
+            results.append(result(cue["text"], heard[key], at))
+    return [score(results) for results in parts]
 
 
 def whole_file(cues_json: Path, mp3: Path) -> Score:
@@ -335,11 +335,8 @@ def main() -> None:
                     same = (folder / "a.mp3").read_bytes() == (folder / "b.mp3").read_bytes()
                     warm_same = (folder / "a.mp3").read_bytes() == (folder / "c.mp3").read_bytes()
                 start = time.perf_counter()
-                context = in_context(folder / "a.json", folder / "a.mp3")
-                nudged = [
-                    in_context(folder / "a.json", folder / "a.mp3", nudge * SPREAD_MS / 1000)
-                    for nudge in ((-1, 1) if args.spread else ())
-                ]
+                nudges = (-SPREAD_MS / 1000, SPREAD_MS / 1000) if args.spread else ()
+                context, *nudged = in_context(folder / "a.json", folder / "a.mp3", (0.0, *nudges))
                 if args.context_only:
                     single, whole = Score([], 0, 0), Score([], 0, 0)
                 else:
