@@ -20,8 +20,11 @@ import mutagen.mp3
 import numpy as np
 import numpy.typing as npt
 import pytest
+from click.testing import CliRunner
 
+from conftest import SESSIONS
 from cuecoach.audio import Clip
+from cuecoach.cli import cli
 from cuecoach.cuescript import Cue, CueKind, CueScript, Segment, SegmentKind, to_lrc
 from cuecoach.errors import AudioError, InputError
 from cuecoach.export import (
@@ -487,6 +490,17 @@ def test_decoded_mp3_meets_the_true_peak_limit(
     render(script, speech, sounds, out, ExportOptions(bitrate=bitrate, loudness=-9.0))
     assert true_peak_db(decode(out)) <= -1.0
     assert mp3_true_peak_ffmpeg(out) <= -1.0
+
+
+def test_a_sample_session_said_by_espeak_meets_the_true_peak_limit(tmp_path: Path) -> None:
+    # espeak's default voice (m8) has loud consonants, and 64 kbps coding
+    # overshoots one of them in this session by 3.5 dB whatever the limiter
+    # does around it: the exporter needs a fourth encoding to get under -1 dBTP.
+    out = tmp_path / "push-pull.mp3"
+    session = str(SESSIONS / "push-pull-supersets.toml")
+    args = ["export", session, "-o", str(out), "-q", "--engine", "espeak"]
+    assert CliRunner().invoke(cli, args, catch_exceptions=False).exit_code == 0
+    assert true_peak_db(decode(out)) <= -1.0
 
 
 def test_unreadable_music_is_an_input_error(

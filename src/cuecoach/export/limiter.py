@@ -22,7 +22,7 @@ from .options import ExportOptions
 # (measured with ffmpeg's true-peak meter on the decoded files: up to 1.14 dB on
 # Day 2's speech at 64 kbps, 1.0 dB on Day 1 with a music bed at 128 kbps, 1.3 dB
 # at 32 kbps per channel). The exporter checks the decoded file and encodes again
-# lower in the rare case this is not enough.
+# lower when this is not enough: espeak's loud consonants overshoot by 2-3.5 dB.
 _CODEC_HEADROOM_DB = 1.5
 _LOW_BITRATE_HEADROOM_DB = 2.0  # below 48 kbps per channel
 _LIMITER_HALF_WINDOW = 0.0025  # s; gain changes ramp over twice this
