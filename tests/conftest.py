@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,16 @@ import pytest
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
 SESSIONS = ROOT / "sessions"
+
+
+def ctrl_c_as_a_terminal_gives_it() -> None:
+    """For a child process (``preexec_fn``) that a test sends SIGINT.
+
+    A shell without job control starts background jobs with Ctrl-C ignored,
+    and the ignore is inherited: a test run that way would see the command
+    finish as if never interrupted.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import DATA, SESSIONS
+from conftest import DATA, SESSIONS, ctrl_c_as_a_terminal_gives_it
 from cuecoach.cli import ProgressBar, cli
 from cuecoach.errors import AudioError
 from cuecoach.live.display import cue_text, describe
@@ -54,6 +54,7 @@ def cuecoach(
         stdout=subprocess.PIPE if terminal is None else terminal,
         stderr=subprocess.PIPE if terminal is None else terminal,
         cwd=cwd,
+        preexec_fn=ctrl_c_as_a_terminal_gives_it,  # noqa: PLW1509
     )
 
 
@@ -267,7 +268,11 @@ def test_a_ctrl_c_that_escaped_a_class_being_made_still_exits_130(
         f"{ending}\n",
     )
     done = subprocess.run(
-        [sys.executable, "-m", "interrupted"], check=False, capture_output=True, cwd=tmp_path
+        [sys.executable, "-m", "interrupted"],
+        check=False,
+        capture_output=True,
+        cwd=tmp_path,
+        preexec_fn=ctrl_c_as_a_terminal_gives_it,
     )
     assert (done.returncode, done.stderr) == (status, b"")
 

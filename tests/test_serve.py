@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from conftest import ctrl_c_as_a_terminal_gives_it
 from cuecoach.publish.feed import NAMESPACES
 from cuecoach.publish.server import serve_token, token_path
 
@@ -50,9 +51,7 @@ def start(home: Path) -> Server:
         [sys.executable, "-m", "cuecoach", "serve", str(SESSION), "--engine", "espeak",
          "--host", "127.0.0.1", "--port", "0", "--quiet"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        # A shell without job control starts background jobs with Ctrl-C
-        # ignored; the server must get it the way a terminal gives it.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
+        preexec_fn=ctrl_c_as_a_terminal_gives_it,  # noqa: PLW1509
     )  # fmt: skip
     watchdog = threading.Timer(180, process.kill)
     watchdog.start()
