@@ -227,11 +227,14 @@ class Score:
     errors: int
     said: int
 
+    @property
+    def recognised(self) -> int:
+        return sum(r.share >= RECOGNISED for r in self.results)
+
     def line(self) -> str:
-        recognised = sum(r.share >= RECOGNISED for r in self.results)
-        share = 100 * recognised / max(1, len(self.results))
+        share = 100 * self.recognised / max(1, len(self.results))
         wer = 100 * self.errors / max(1, self.said)
-        return f"{recognised}/{len(self.results)} recognised ({share:.1f}%), WER {wer:.1f}%"
+        return f"{self.recognised}/{len(self.results)} recognised ({share:.1f}%), WER {wer:.1f}%"
 
     def part(self, calls: bool) -> Score:
         """The one-word calls, or every other cue, scored on their own."""
@@ -353,17 +356,16 @@ def main() -> None:
                     whole = whole_file(folder / "a.json", folder / "a.mp3")
                 asr = time.perf_counter() - start
             print(f"{session.stem} / {engine}:", *flags)
-            for name, score_ in (("in context", context), ("alone", single)):
-                if score_ is None:
-                    continue
-                for label, figure in (
-                    (name, score_),
-                    ("  phrases", score_.part(calls=False)),
-                    ("  one-word calls", score_.part(calls=True)),
+            scored = {"context": context, **({"alone": single} if single is not None else {})}
+            for label, figure in scored.items():
+                for name, part in (
+                    ("in context" if label == "context" else label, figure),
+                    ("  phrases", figure.part(calls=False)),
+                    ("  one-word calls", figure.part(calls=True)),
                 ):
-                    print(f"  {label:<17} {figure.line()}")
+                    print(f"  {name:<17} {part.line()}")
             if nudged:
-                counts = [sum(r.share >= RECOGNISED for r in f.results) for f in [context, *nudged]]
+                counts = [f.recognised for f in [context, *nudged]]
                 shares = [100 * n / max(1, len(context.results)) for n in counts]
                 print(f"  {'spread':<17} {min(counts)}-{max(counts)}/{len(context.results)} "
                       f"({min(shares):.1f}-{max(shares):.1f}%) with windows moved "
@@ -375,7 +377,6 @@ def main() -> None:
                       f"warm {warm:.2f} s; peak RSS {rss} MB; two cold exports identical: {same}; "
                       f"warm export identical to cold: {warm_same}")  # fmt: skip
             print(f"  recognizer {asr:.1f} s")
-            scored = {"context": context, **({"alone": single} if single else {})}
             for label, figure in scored.items():
                 for r in figure.worst():
                     print(
