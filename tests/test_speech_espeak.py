@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ctypes.util
+import shutil
 import subprocess
 import sys
 import textwrap
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -260,3 +262,28 @@ def test_an_unknown_variant_suggests_close_names() -> None:
     espeak = load_engine("espeak")
     with pytest.raises(SpeechError, match="unknown espeak variant 'm33'; did you mean 'm3'"):
         espeak.find_voice("gmw/en+m33", "en")
+
+
+def test_editing_a_variant_file_changes_the_cache_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A data folder like the wheel's, with a variant folder of its own to edit.
+    library, data = espeak_module.find_library()
+    assert data is not None
+    for entry in Path(data).iterdir():
+        if entry.name != "voices":
+            (tmp_path / entry.name).symlink_to(entry)
+    shutil.copytree(Path(data) / "voices", tmp_path / "voices")
+    monkeypatch.setattr(espeak_module, "find_library", lambda: (library, str(tmp_path)))
+    monkeypatch.setattr(EspeakLibrary, "_instance", None)
+    engine = espeak_module.EspeakEngine()
+    m8, m3 = settings(voice="gmw/en-US+m8"), settings(voice="gmw/en-US+m3")
+    before = (engine.fingerprint(m8), engine.fingerprint(m3), engine.synthesize("Rest.", m8))
+
+    variant = tmp_path / "voices" / "!v" / "m8"
+    variant.write_text(variant.read_text().replace("pitch 65 102", "pitch 120 160"))
+    after = engine.synthesize("Rest.", m8)
+    # What the library says changed, and so did the key its clips are cached under.
+    assert not np.array_equal(before[2].samples, after.samples)
+    assert engine.fingerprint(m8) != before[0]
+    assert engine.fingerprint(m3) == before[1]

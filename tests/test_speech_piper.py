@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -107,6 +108,20 @@ def test_a_voice_path_is_accepted_and_the_cache_key_follows_the_file(tmp_path: P
         f.seek(-1, 2)
         f.write(bytes([last[0] ^ 1]))
     assert engine.fingerprint(by_path) != engine.fingerprint(JOE)
+
+
+def test_the_cache_key_follows_the_voice_config_too(tmp_path: Path) -> None:
+    model = copy_voice(tmp_path / "elsewhere", "mine")
+    mine = ResolvedSpeech("piper", str(model), 165, 1.0, "en")
+    before = PiperEngine().fingerprint(mine)
+    config = Path(f"{model}.json")
+    data = json.loads(config.read_text(encoding="utf-8"))
+    data["audio"]["sample_rate"] = 16000
+    config.write_text(json.dumps(data), encoding="utf-8")
+    engine = PiperEngine()
+    # The config decides what the samples are: here, the rate they are played at.
+    assert engine.synthesize("Rest.", mine).sample_rate == 16000
+    assert engine.fingerprint(mine) != before
 
 
 def test_voice_given_as_a_path_is_resolved_to_that_file_and_a_bad_path_is_refused(

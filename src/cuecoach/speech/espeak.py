@@ -17,7 +17,9 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import hashlib
 import json
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,7 +155,10 @@ class EspeakLibrary:
         self._callback = _SynthCallback(self._collect)
         with self._loaded() as dll:
             self.sample_rate: int = self._rate
-            self.version: str = dll.espeak_Info(None).decode()
+            folder = ctypes.c_char_p()
+            self.version: str = dll.espeak_Info(ctypes.byref(folder)).decode()
+            # The data folder the library reads: its built-in one when none was given.
+            self.data_folder = Path(os.fsdecode(folder.value)) if folder.value else None
             self._voices = _list_voices(dll)
         self._variants: tuple[Voice, ...] | None = None  # listed when first asked for
 
@@ -208,6 +213,22 @@ class EspeakLibrary:
             self._chunks.append(ctypes.string_at(wav, count * 2))
         return 0  # 0 = carry on synthesizing
 
+    def definition_digest(self, voice: str) -> str:
+        """A digest of the text files that define `voice` ("gmw/en-US+m8"): the
+        language voice's and its variant's, which a user may edit in place."""
+        digest = hashlib.sha256()
+        if self.data_folder is not None:
+            base, _, variant = voice.partition("+")
+            candidates = [("lang", base), ("voices", base)]
+            if variant:
+                candidates.append(("voices", f"!v/{variant}"))
+            for folder, name in candidates:
+                path = self.data_folder / folder / name
+                if path.is_file():
+                    digest.update(f"{folder}/{name}\n".encode())
+                    digest.update(path.read_bytes())
+        return digest.hexdigest()[:16]
+
     def voices(self) -> list[Voice]:
         """Every voice in the data folder, in the library's order."""
         return list(self._voices)
@@ -248,7 +269,7 @@ class EspeakLibrary:
 def _declare(dll: ctypes.CDLL) -> None:
     dll.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
     dll.espeak_Initialize.restype = ctypes.c_int
-    dll.espeak_Info.argtypes = [ctypes.c_void_p]
+    dll.espeak_Info.argtypes = [ctypes.POINTER(ctypes.c_char_p)]
     dll.espeak_Info.restype = ctypes.c_char_p
     dll.espeak_SetSynthCallback.argtypes = [_SynthCallback]
     dll.espeak_SetSynthCallback.restype = None
@@ -371,7 +392,11 @@ class EspeakEngine:
     def fingerprint(self, settings: ResolvedSpeech) -> str:
         """Everything besides the text that decides the samples."""
         gap = f"word gap {SENTENCE_WORD_GAP} from {SENTENCE_MIN_WORDS} words"
-        return json.dumps([self.version, self._library.path, settings.voice, settings.rate, gap])
+        library = self._library
+        voice = [settings.voice, library.definition_digest(settings.voice)]
+        return json.dumps(
+            [self.version, library.path, str(library.data_folder), *voice, settings.rate, gap]
+        )
 
     def close(self) -> None:
         """Nothing is kept loaded: the library is loaded afresh for every phrase."""

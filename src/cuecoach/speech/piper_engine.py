@@ -159,8 +159,9 @@ class PiperEngine:
         import json
 
         model = self.voice_file(settings.voice).model
+        config = file_digest(Path(f"{model}.json"))  # its phonemes and sample rate
         return json.dumps(
-            [self.version, file_digest(model), length_scale(settings.rate),
+            [self.version, file_digest(model), config, length_scale(settings.rate),
              NOISE_SCALE, NOISE_W_SCALE, SENTENCE_PAUSE]
         )  # fmt: skip
 
