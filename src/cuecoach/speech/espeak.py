@@ -47,8 +47,11 @@ _VOLUME = 2
 _WORDGAP = 7  # espeakWORDGAP: a pause between words, in units of 10 ms
 _EE_OK = 0
 # A sentence is said with a 40 ms pause between its words, which the
-# recognizer hears better (scripts/bench_intelligibility.py, four sample
-# sessions: phrases 73.7% -> 83.9% on Day 1, 75.0% -> 87.1% on Day 2).
+# recognizer hears better (scripts/bench_intelligibility.py --spread, in
+# context, the default m8 voice): 766 of the four sample sessions' 836 cues
+# against 730 of 838 without it; Day 1 156-159/178 against 150-155/180, Day 2
+# 212-222/240 against 206-210/240. (Timed without the pauses, Day 1's
+# shorter phrases leave room for two more "10 seconds." calls.)
 # A call of one or two words ("3", "Lift up.") is said without: it
 # falls on a beat, and "Lower down." with the gap was heard "lower count".
 SENTENCE_WORD_GAP = 4
@@ -59,9 +62,10 @@ _BUFFER_MS = 1000
 _NORMAL_VOLUME = 100  # espeakVOLUME: 100 is unscaled, 200 is the maximum
 # The voice a bare language gets where espeak's own first choice is heard
 # worse (scripts/bench_intelligibility.py). espeak's "en" is its British voice:
-# its "1" was heard "Wow." and its "Hold it." "I will do it."; the American
-# voice, the bundled Piper voice's accent, is heard in 85% of the cues of the
-# four sample sessions against 76%.
+# its "1" is heard "Wow." or "Well..." and its "Lower down." "Low and low.";
+# the American voice, the bundled Piper voice's accent, is heard in 754 of the
+# four sample sessions' 836 cues in context against 656 (--spread: 2275
+# against 1900 over the three cuts of each window).
 PREFERRED_VOICES = {"en": "gmw/en-US"}
 # The variant a voice is said with when it was chosen for its language rather
 # than named. "m8" (espeak's male8: a lower pitch, and more of its energy in
