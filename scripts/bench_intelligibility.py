@@ -17,8 +17,10 @@ heard the same way) listens three ways:
 
 Words are compared after a text normalisation of the kind Whisper's own
 evaluations use: numbers spelled out, American spellings, number homophones
-("to" for "two"), apostrophes dropped ("farmer's" is "farmers") and a word
-heard split in two ("up right") joined when it makes a word said. A cue
+("to" for "two"), apostrophes dropped ("farmer's" is "farmers"), a word
+heard split in two ("up right") joined when it makes a word said, and a
+word spelled as another that sounds the same ("rose" for "rows", by espeak's
+English dictionary) taken as the word said. A cue
 counts as recognised when at least 80% of its words were heard. The word
 error rate is the edit distance between the words said and heard, over the
 words said. One-word calls (countdown and rep numbers) are also scored
@@ -37,6 +39,7 @@ a difference.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import re
@@ -92,8 +95,56 @@ def words(text: str) -> list[str]:
     return [_SAME.get(w, w) for w in re.findall(r"[a-z]+", text.replace("'", ""))]
 
 
-def joined(ref: list[str], hyp: list[str]) -> list[str]:
-    """`hyp` with two neighbouring words joined where together they are a word of `ref`."""
+# Looks words up in espeak's English dictionary, in a child process of its own:
+# loaded here, the library would keep state that the espeak engine, which
+# loads it afresh for every phrase in `alone`, must not see.
+_PRONOUNCE = """\
+import ctypes, sys
+import espeakng_loader
+lib = ctypes.CDLL(str(espeakng_loader.get_library_path()))
+lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+lib.espeak_Initialize(2, 0, str(espeakng_loader.get_data_path()).encode(), 0x8000)
+lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+lib.espeak_SetVoiceByName(b"gmw/en-US")
+lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int]
+lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+for line in sys.stdin:
+    text = ctypes.c_char_p(line.strip().encode())
+    said = []
+    while text.value:
+        said.append(lib.espeak_TextToPhonemes(ctypes.byref(text), 1, 0).decode())
+    print("".join(said).replace("'", "").replace(",", "").replace(" ", ""), flush=True)
+"""
+_sounds: dict[str, str] = {}
+
+
+@cache
+def _pronouncer() -> subprocess.Popen[str]:
+    child = subprocess.Popen([sys.executable, "-c", _PRONOUNCE], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)  # fmt: skip
+    atexit.register(child.communicate)  # closes its stdin, so it ends, and waits for it
+    return child
+
+
+def sound(word: str) -> str:
+    """How `word` is said: its phonemes in espeak's English dictionary, stress left out."""
+    if word not in _sounds:
+        child = _pronouncer()
+        assert child.stdin is not None and child.stdout is not None
+        child.stdin.write(word + "\n")
+        child.stdin.flush()
+        _sounds[word] = child.stdout.readline().strip()
+    return _sounds[word]
+
+
+def as_said(ref: list[str], hyp: list[str]) -> list[str]:
+    """`hyp` with the recognizer's spellings of words said made the words said.
+
+    Two neighbouring words are joined where together they are a word of
+    `ref` ("up right"), and a word that sounds like a word of `ref` in
+    espeak's dictionary is that word ("rose" for "rows", "wait" for
+    "weight"): a listener hears only the sound.
+    """
     said = set(ref)
     out: list[str] = []
     i = 0
@@ -104,7 +155,8 @@ def joined(ref: list[str], hyp: list[str]) -> list[str]:
         else:
             out.append(hyp[i])
             i += 1
-    return out
+    by_sound = {sound(w): w for w in sorted(said) if sound(w)}
+    return [w if w in said else by_sound.get(sound(w), w) for w in out]
 
 
 def edits(ref: list[str], hyp: list[str]) -> int:
@@ -239,7 +291,7 @@ class Score:
     def part(self, calls: bool) -> Score:
         """The one-word calls, or every other cue, scored on their own."""
         results = [r for r in self.results if r.call == calls]
-        errors = sum(edits(words(r.text), joined(words(r.text), words(r.heard))) for r in results)
+        errors = sum(edits(words(r.text), as_said(words(r.text), words(r.heard))) for r in results)
         return Score(results, errors, sum(len(words(r.text)) for r in results))
 
     def worst(self) -> list[CueResult]:
@@ -249,7 +301,7 @@ class Score:
 def result(text: str, heard: str, at: float) -> tuple[CueResult, int, int]:
     """One cue's result, its word errors and its words."""
     ref = words(text)
-    hyp = joined(ref, words(heard))
+    hyp = as_said(ref, words(heard))
     return CueResult(text, at, heard.strip(), heard_share(ref, hyp)), edits(ref, hyp), len(ref)
 
 
@@ -296,7 +348,7 @@ def whole_file(cues_json: Path, mp3: Path) -> Score:
     said = [c["text"] for c in json.loads(cues_json.read_text(encoding="utf-8"))["cues"]
             if c["kind"] == "speech"]  # fmt: skip
     ref = words(" ".join(said))
-    hyp = joined(ref, words(transcribe(decode_audio(str(mp3), sampling_rate=RATE), whole=True)))
+    hyp = as_said(ref, words(transcribe(decode_audio(str(mp3), sampling_rate=RATE), whole=True)))
     return Score([], edits(ref, hyp), len(ref))
 
 
