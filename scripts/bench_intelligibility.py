@@ -19,11 +19,11 @@ Words are compared after a text normalisation of the kind Whisper's own
 evaluations use: numbers spelled out, American spellings, number homophones
 ("to" for "two"), apostrophes dropped ("farmer's" is "farmers"), a word
 heard split in two ("up right") joined when it makes a word said, and a
-word spelled as another that sounds the same ("rose" for "rows", by espeak's
-English dictionary) taken as the word said. A cue
-counts as recognised when at least 80% of its words were heard. The word
-error rate is the edit distance between the words said and heard, over the
-words said. One-word calls (countdown and rep numbers) are also scored
+word spelled as another that sounds the same ("rose" for "rows", by
+espeak's English dictionary) taken as the word said. A cue counts as
+recognised when at least 80% of its words were heard. The word error rate
+is the edit distance between the words said and heard, over the words
+said. One-word calls (countdown and rep numbers) are also scored
 apart, since a short word alone is the hardest case for the recognizer. The
 worst phrases are listed; --details writes every cue's result to a JSON file.
 --spread also hears every cue's window moved 40 ms earlier and later (the

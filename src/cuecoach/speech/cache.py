@@ -1,9 +1,10 @@
 """A content-addressed cache of processed speech clips on disk.
 
 One file per phrase, named by a hash of everything that decides its samples:
-the engine's fingerprint (version, voice, synthesis settings), the spoken
-text, and a digest of the code that synthesizes and processes clips, so a
-change to any of them makes new entries. Clips are 16-bit and deflated, and a
+the engine's fingerprint (version, voice and the files that define it,
+synthesis settings), the spoken text, and a digest of the code that
+synthesizes and processes clips, so a change to any of them makes new
+entries. Clips are 16-bit and deflated, and a
 rendered clip is rounded to 16 bits before it is used, so a clip from the
 cache is the very clip a fresh synthesis gives: output never depends on what
 the cache holds.

@@ -47,11 +47,11 @@ _VOLUME = 2
 _WORDGAP = 7  # espeakWORDGAP: a pause between words, in units of 10 ms
 _EE_OK = 0
 # A sentence is said with a 40 ms pause between its words, which the
-# recognizer hears better (scripts/bench_intelligibility.py --spread, in
-# context, the default m8 voice): 766 of the four sample sessions' 836 cues
-# against 730 of 838 without it; Day 1 156-159/178 against 150-155/180, Day 2
-# 212-222/240 against 206-210/240. (Timed without the pauses, Day 1's
-# shorter phrases leave room for two more "10 seconds." calls.)
+# recognizer hears better (scripts/bench_intelligibility.py, in context, the
+# default m8 voice): 772 of the four sample sessions' 836 cues against 734 of
+# 838 without it; Day 1 159/178 against 151/180, Day 2 222/240 against 207.
+# (Timed without the pauses, Day 1's shorter phrases leave room for two more
+# "10 seconds." calls.)
 # A call of one or two words ("3", "Lift up.") is said without: it
 # falls on a beat, and "Lower down." with the gap was heard "lower count".
 SENTENCE_WORD_GAP = 4
@@ -63,20 +63,19 @@ _NORMAL_VOLUME = 100  # espeakVOLUME: 100 is unscaled, 200 is the maximum
 # The voice a bare language gets where espeak's own first choice is heard
 # worse (scripts/bench_intelligibility.py). espeak's "en" is its British voice:
 # its "1" is heard "Wow." or "Well..." and its "Lower down." "Low and low.";
-# the American voice, the bundled Piper voice's accent, is heard in 754 of the
-# four sample sessions' 836 cues in context against 656 (--spread: 2275
-# against 1900 over the three cuts of each window).
+# the American voice, the bundled Piper voice's accent, is heard in 758 of the
+# four sample sessions' 836 cues in context against 660.
 PREFERRED_VOICES = {"en": "gmw/en-US"}
 # The variant a voice is said with when it was chosen for its language rather
 # than named. "m8" (espeak's male8: a lower pitch, and more of its energy in
 # the consonants' band above 4 kHz, less in the vowels' middle band) is heard
-# in 766 of the four sample sessions' 836 cues against 754 for the plain
+# in 772 of the four sample sessions' 836 cues against 758 for the plain
 # American voice (scripts/bench_intelligibility.py --spread, in context; the
 # range over three cuts of each window): Day 1 156-159/178 against 156-162,
-# Day 2 212-222/240 against 218-222, push-pull-supersets 125-127/140 against
-# 123-126, and ahead by more than the spread on advanced-progressions,
-# 258-265/278 against 253-256. Alone it is heard in 117 of their 157 phrases
-# against 106, and "Rest for 90 seconds." 6 times in 9 against none. The
+# Day 2 213-223/240 against 219-223, push-pull-supersets 128-130/140 against
+# 126-129, and ahead by more than the spread on advanced-progressions,
+# 258-266/278 against 253-256. Alone it is heard in 119 of their 157 phrases
+# against 109, and "Rest for 90 seconds." 6 times in 9 against none. The
 # variants heard best alone ("rob", "robert") lost the countdown's "3" in
 # context, 15 and 17 times in 25.
 DEFAULT_VARIANTS = {"gmw/en-US": "m8"}
