@@ -11,6 +11,11 @@ heard the same way) listens three ways:
   before it to halfway to the speech after it (at most 0.5 s before and 1 s
   after), and transcribed on its own. A listener hears every cue; Whisper,
   given the whole file, skips stretches of it (see "whole file").
+  Whisper gives nothing for a window it doubts holds speech, even when it
+  decoded the words right: a lone count in six seconds of silence, from
+  espeak, is often decoded "6." and dropped. The in-context figure keeps
+  that rule; the line "no-speech rule off" scores the words decoded, from
+  the same decoding.
 - alone: each distinct phrase from its own clip, with a little silence.
 - whole file: the whole export in one pass (through Whisper's
   voice-activity filter); its word error rate is printed for comparison.
@@ -254,23 +259,42 @@ def transcribe(audio: Any, *, whole: bool = False) -> str:
     30-second windows: its voice-activity filter passes only the speech.
     A cue or a phrase is given as it is, with a little silence around it.
     """
+    if not whole:
+        return hear(audio)[0]
+    segments, _ = _model().transcribe(audio, vad_filter=True, **_DECODING)
+    return " ".join(s.text for s in segments)
+
+
+# temperature=0 alone: by default a doubtful greedy result is decoded again by
+# sampling at higher temperatures, which is random, and the same export then
+# scored up to 3 cues apart from one run to the next.
+_DECODING: dict[str, Any] = {"language": "en", "beam_size": 1, "temperature": 0.0,
+                             "condition_on_previous_text": False}  # fmt: skip
+# Whisper's rule for a window that holds no speech (faster-whisper's defaults):
+# it gives nothing when the no-speech probability is above 0.6 and the mean
+# log probability of the words it decoded is not above -1.0.
+NO_SPEECH, LOW_LOGPROB = 0.6, -1.0
+
+
+def hear(audio: Any) -> tuple[str, str]:
+    """A cue's or a phrase's samples, with a little silence around them, heard
+    with Whisper's no-speech rule and without it: (words given, words decoded).
+
+    The two differ when Whisper decodes words but doubts that the window holds
+    speech, which it does mostly for a lone short word ("6" in six seconds of
+    silence, decoded "6."). One decoding gives both: under 30 seconds of audio
+    is one window, which the rule keeps or drops whole.
+    """
     import numpy as np
 
-    if not whole:
-        pad = np.zeros(RATE // 4, dtype=np.float32)
-        audio = np.concatenate([pad, audio, pad])
-    # temperature=0 alone: by default a doubtful greedy result is decoded again
-    # by sampling at higher temperatures, which is random, and the same export
-    # then scored up to 3 cues apart from one run to the next.
+    pad = np.zeros(RATE // 4, dtype=np.float32)
     segments, _ = _model().transcribe(
-        audio,
-        language="en",
-        beam_size=1,
-        temperature=0.0,
-        vad_filter=whole,
-        condition_on_previous_text=False,
+        np.concatenate([pad, audio, pad]), no_speech_threshold=None, **_DECODING
     )
-    return " ".join(s.text for s in segments)
+    found = list(segments)
+    decoded = " ".join(s.text for s in found)
+    silent = bool(found) and found[0].no_speech_prob > NO_SPEECH
+    return ("" if silent and found[0].avg_logprob <= LOW_LOGPROB else decoded), decoded
 
 
 @dataclass(frozen=True)
@@ -309,12 +333,15 @@ def score(parts: list[tuple[CueResult, int, int]]) -> Score:
     return Score([r for r, _, _ in parts], sum(e for _, e, _ in parts), sum(n for *_, n in parts))
 
 
-def in_context(cues_json: Path, mp3: Path, nudges: tuple[float, ...] = (0.0,)) -> list[Score]:
+def in_context(
+    cues_json: Path, mp3: Path, nudges: tuple[float, ...] = (0.0,)
+) -> tuple[list[Score], list[Score]]:
     """Each speech cue cut from the export with what surrounds it, transcribed on its own.
 
     One score for each of `nudges`: every window's edges moved by that many
     seconds, as far as they stay in the silence around the cue (the same
     audio, cut a little differently: see --spread). The export is decoded once.
+    The scores of what Whisper gives, then of what it decoded (see `hear`).
     """
     from faster_whisper import decode_audio
 
@@ -322,7 +349,8 @@ def in_context(cues_json: Path, mp3: Path, nudges: tuple[float, ...] = (0.0,)) -
     cues = [c for c in json.loads(cues_json.read_text(encoding="utf-8"))["cues"]
             if c["kind"] == "speech"]  # fmt: skip
     parts: list[list[tuple[CueResult, int, int]]] = [[] for _ in nudges]
-    heard: dict[bytes, str] = {}  # a countdown's window is often the same audio each time
+    decoded: list[list[tuple[CueResult, int, int]]] = [[] for _ in nudges]
+    heard: dict[bytes, tuple[str, str]] = {}  # a countdown's window is often the same audio
     for i, cue in enumerate(cues):
         at, end = cue["at"], cue["at"] + cue["duration"]
         # Halfway to the neighbouring speech, so no word is in two cues' audio.
@@ -330,15 +358,16 @@ def in_context(cues_json: Path, mp3: Path, nudges: tuple[float, ...] = (0.0,)) -
         after = cues[i + 1]["at"] if i + 1 < len(cues) else end + AFTER
         start = max(at - BEFORE, (before + at) / 2, 0.0)
         stop = min(end + AFTER, (end + after) / 2)
-        for nudge, results in zip(nudges, parts, strict=True):
+        for nudge, results, ungated in zip(nudges, parts, decoded, strict=True):
             first = min(max(start + nudge, before, 0.0), at) if nudge else start
             last = max(min(stop + nudge, after), end) if nudge else stop
             window = audio[round(first * RATE) : round(last * RATE)]
             key = window.tobytes()
             if key not in heard:
-                heard[key] = transcribe(window)
-            results.append(result(cue["text"], heard[key], at))
-    return [score(results) for results in parts]
+                heard[key] = hear(window)
+            results.append(result(cue["text"], heard[key][0], at))
+            ungated.append(result(cue["text"], heard[key][1], at))
+    return [score(results) for results in parts], [score(results) for results in decoded]
 
 
 def whole_file(cues_json: Path, mp3: Path) -> Score:
@@ -400,7 +429,8 @@ def main() -> None:
                     warm_same = (folder / "a.mp3").read_bytes() == (folder / "c.mp3").read_bytes()
                 start = time.perf_counter()
                 nudges = (-SPREAD_MS / 1000, SPREAD_MS / 1000) if args.spread else ()
-                context, *nudged = in_context(folder / "a.json", folder / "a.mp3", (0.0, *nudges))
+                given, decoded = in_context(folder / "a.json", folder / "a.mp3", (0.0, *nudges))
+                context, *nudged = given
                 single: Score | None = None  # not measured with --context-only
                 whole: Score | None = None
                 if not args.context_only:
@@ -422,6 +452,9 @@ def main() -> None:
                 print(f"  {'spread':<17} {min(counts)}-{max(counts)}/{len(context.results)} "
                       f"({min(shares):.1f}-{max(shares):.1f}%) with windows moved "
                       f"{SPREAD_MS} ms either way: {', '.join(map(str, counts))}")  # fmt: skip
+            counts = [f.recognised for f in decoded]
+            print(f"  {'no-speech rule off':<17} {decoded[0].line()}"
+                  + (f"; {min(counts)}-{max(counts)} over the cuts" if nudged else ""))  # fmt: skip
             if whole is not None:
                 print(f"  {'whole file':<17} WER {100 * whole.errors / max(1, whole.said):.1f}%")
             if not args.quick:
@@ -436,7 +469,8 @@ def main() -> None:
                     )
             sys.stdout.flush()
             details[f"{session.stem}/{engine}"] = {
-                label: [vars(r) for r in figure.results] for label, figure in scored.items()
+                label: [vars(r) for r in figure.results]
+                for label, figure in {**scored, "context, no-speech rule off": decoded[0]}.items()
             }
     if args.details:
         args.details.write_text(json.dumps(details, indent=1), encoding="utf-8")
