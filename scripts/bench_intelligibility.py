@@ -293,8 +293,9 @@ def hear(audio: Any) -> tuple[str, str]:
     )
     found = list(segments)
     decoded = " ".join(s.text for s in found)
-    silent = bool(found) and found[0].no_speech_prob > NO_SPEECH
-    return ("" if silent and found[0].avg_logprob <= LOW_LOGPROB else decoded), decoded
+    doubted = bool(found) and found[0].no_speech_prob > NO_SPEECH
+    dropped = doubted and found[0].avg_logprob <= LOW_LOGPROB
+    return ("" if dropped else decoded), decoded
 
 
 @dataclass(frozen=True)
