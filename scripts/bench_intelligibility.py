@@ -252,6 +252,17 @@ def _model() -> Any:
     return WhisperModel(str(get_model_path()), device="cpu", compute_type="int8")
 
 
+# temperature=0 alone: by default a doubtful greedy result is decoded again by
+# sampling at higher temperatures, which is random, and the same export then
+# scored up to 3 cues apart from one run to the next.
+_DECODING: dict[str, Any] = {"language": "en", "beam_size": 1, "temperature": 0.0,
+                             "condition_on_previous_text": False}  # fmt: skip
+# Whisper's rule for a window that holds no speech (faster-whisper's defaults):
+# it gives nothing when the no-speech probability is above 0.6 and the mean
+# log probability of the words it decoded is not above -1.0.
+NO_SPEECH, LOW_LOGPROB = 0.6, -1.0
+
+
 def transcribe(audio: Any, *, whole: bool = False) -> str:
     """The words the recognizer hears in 16 kHz samples.
 
@@ -263,17 +274,6 @@ def transcribe(audio: Any, *, whole: bool = False) -> str:
         return hear(audio)[0]
     segments, _ = _model().transcribe(audio, vad_filter=True, **_DECODING)
     return " ".join(s.text for s in segments)
-
-
-# temperature=0 alone: by default a doubtful greedy result is decoded again by
-# sampling at higher temperatures, which is random, and the same export then
-# scored up to 3 cues apart from one run to the next.
-_DECODING: dict[str, Any] = {"language": "en", "beam_size": 1, "temperature": 0.0,
-                             "condition_on_previous_text": False}  # fmt: skip
-# Whisper's rule for a window that holds no speech (faster-whisper's defaults):
-# it gives nothing when the no-speech probability is above 0.6 and the mean
-# log probability of the words it decoded is not above -1.0.
-NO_SPEECH, LOW_LOGPROB = 0.6, -1.0
 
 
 def hear(audio: Any) -> tuple[str, str]:

@@ -4,10 +4,9 @@ One file per phrase, named by a hash of everything that decides its samples:
 the engine's fingerprint (version, voice and the files that define it,
 synthesis settings), the spoken text, and a digest of the code that
 synthesizes and processes clips, so a change to any of them makes new
-entries. Clips are 16-bit and deflated, and a
-rendered clip is rounded to 16 bits before it is used, so a clip from the
-cache is the very clip a fresh synthesis gives: output never depends on what
-the cache holds.
+entries. Clips are 16-bit and deflated, and a rendered clip is rounded to 16
+bits before it is used, so a clip from the cache is the very clip a fresh
+synthesis gives: output never depends on what the cache holds.
 
 Files are written to a temporary name in the same folder and renamed into
 place, so parallel processes can share the cache and a reader never sees half
