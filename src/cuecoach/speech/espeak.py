@@ -227,9 +227,11 @@ class EspeakLibrary:
                 candidates.append(("voices", f"!v/{variant}"))
             for folder, name in candidates:
                 path = self.data_folder / folder / name
-                if path.is_file():
+                # One the library cannot read either leaves the key as it is.
+                with contextlib.suppress(OSError):
+                    contents = path.read_bytes()
                     digest.update(f"{folder}/{name}\n".encode())
-                    digest.update(path.read_bytes())
+                    digest.update(contents)
         return digest.hexdigest()[:16]
 
     def voices(self) -> list[Voice]:
