@@ -83,6 +83,35 @@ def test_separators_multipliers_and_unreadable_lines() -> None:
     assert [n for n, _, _ in notes.unread] == [9, 10, 11]
 
 
+def test_a_heading_with_no_exercise_under_it_is_listed_not_dropped() -> None:
+    # A line with no amount reads as a heading; one with nothing read under it
+    # would otherwise vanish without a word.
+    text = "\n".join(
+        [
+            "Base Block",  # 1: the first heading, with nothing under it, names the program
+            "Monday",
+            "Push-Ups - 3x12",
+            "Tuesday",  # 4: nothing read under it
+            "Squats 3 x 8-12",  # 5: not read
+            "Wednesday",
+            "Pull-ups, three sets of eight",  # 7: an amount in words is no heading
+            "Plank - 3x30s",
+            "Cool down",  # 9: last, with nothing under it
+        ]
+    )
+    notes = read_notes(text, builtin_library())
+    assert notes.title == "Base Block"
+    assert [s.title for s in notes.sessions] == ["Monday", "Wednesday"]
+    assert [(n, line) for n, line, _ in notes.unread] == [
+        (4, "Tuesday"),
+        (5, "Squats 3 x 8-12"),
+        (7, "Pull-ups, three sets of eight"),
+        (9, "Cool down"),
+    ]
+    no_exercise = notes.unread[0][2]
+    assert [why == no_exercise for _, _, why in notes.unread] == [True, False, False, True]
+
+
 def test_import_lists_unread_lines_and_writes_nothing_over_files(tmp_path: Path) -> None:
     notes = tmp_path / "n.txt"
     notes.write_text(

@@ -3,8 +3,9 @@
 Pure: text in, file texts out. A heading starts a session; a line like
 ``Push-Ups – 3×12`` (separators ``-`` ``–`` ``—`` ``:``, and ``x`` ``X`` ``×``)
 is an exercise; a distance in brackets after the name (``Farmer's Carry
-(40m) – 3×1``) is the distance of each carry. Lines that are neither are
-listed with their line numbers, never dropped silently.
+(40m) – 3×1``) is the distance of each carry. Lines that are neither, and
+headings with no exercise under them (but the first, which names the
+program), are listed with their line numbers, never dropped silently.
 """
 
 from __future__ import annotations
@@ -42,11 +43,21 @@ _TRIED_AMOUNT = re.compile(
     r"|m\b|km\b|kg\b|lbs?\b)",
     re.IGNORECASE,
 )
+# ... and so did "Pull-ups, three sets of eight": an amount in words.
+_AMOUNT_IN_WORDS = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)"
+    r"\s+(?:sets?|reps?|rounds?|times|seconds?|minutes?)\b",
+    re.IGNORECASE,
+)
 _DISTANCE_IN_NAME = re.compile(r"\s*\((?P<distance>\d+(?:\.\d+)?\s*k?m)\)\s*$", re.IGNORECASE)
 # A comment after the amount: "(rest 30s)", " – focus on hips".
 _COMMENT = re.compile(r"\s*(?:\((?P<paren>[^()]*)\)|\s[-–—]\s+(?P<dash>[^-–—]+))\s*$")
 _REST = re.compile(r"(?:rest|rest:)\s*(?P<rest>\d[\w:. ]*?)(?:\s+between\s+sets)?", re.IGNORECASE)
 MAX_HEADING = 80
+# A line without an amount reads as a heading. With no exercise under it, it
+# names no session: it may be an exercise in words the reader does not know
+# ("Bench press, heavy"), so it is listed rather than dropped.
+_NO_EXERCISES = "read as a heading, but no exercise follows it"
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,7 @@ def _is_heading(text: str) -> bool:
     )
     # ... as did "10 push-ups" and "3 rounds:": a count first is no heading.
     tried = tried or _TRIED_AMOUNT.search(text) is not None or text[:1].isdigit()
+    tried = tried or _AMOUNT_IN_WORDS.search(text) is not None
     return len(text) <= MAX_HEADING and not tried and not text.endswith((".", ",", ";"))
 
 
@@ -153,6 +165,7 @@ def read_notes(text: str, library: Library) -> Notes:
     sessions: list[NoteSession] = []
     current: list[NoteExercise] = []
     unread: list[tuple[int, str, str]] = []
+    bare: tuple[int, str] | None = None  # the heading's line while no exercise follows it
 
     def close() -> None:
         if current:
@@ -168,16 +181,22 @@ def read_notes(text: str, library: Library) -> Notes:
         read = _exercise(body.strip(), number, library)
         if isinstance(read, NoteExercise):
             current.append(read)
+            bare = None
         elif bullet is None and _is_heading(body):
             close()
-            if heading is not None and title is None and not sessions:
-                title = heading  # a heading with no exercises under it names the program
+            if bare is not None and title is None and not sessions:
+                title = heading  # a first heading with no exercises under it names the program
+            elif bare is not None:
+                unread.append((*bare, _NO_EXERCISES))
             # Markdown marks are no part of the title: "## Day 1", "**Day 1**".
             heading = body.strip("#*_ ").rstrip(":").strip()
+            bare = (number, line)
         else:
             unread.append((number, line, read))
     close()
-    return Notes(title, tuple(sessions), tuple(unread))
+    if bare is not None:
+        unread.append((*bare, _NO_EXERCISES))
+    return Notes(title, tuple(sessions), tuple(sorted(unread)))
 
 
 def _string(text: str) -> str:
