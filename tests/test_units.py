@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -27,9 +28,12 @@ def test_durations(text: object, seconds: float) -> None:
      ("2m30s", '"2m30s": "m" means metres; for minutes write "2min" or "120s"'),
      ("abc", 'expected a duration like "30s", "1min30s", "90s" or "1:30", got "abc"'),
      ("5 fortnights", '"5 fortnights": unknown time unit "fortnights"; expected a duration like "30s", "1min30s", "90s" or "1:30"'),
-     (True, 'expected a duration like "30s", "1min30s", "90s" or "1:30", got boolean true'),
-     (-5, 'expected a duration like "30s", "1min30s", "90s" or "1:30" of 0 or more, got int -5'),
-     ([30], 'expected a duration like "30s", "1min30s", "90s" or "1:30", got list [30]')],
+     (True, 'expected a duration like "30s", "1min30s", "90s" or "1:30", got true'),
+     (-5, 'expected a duration like "30s", "1min30s", "90s" or "1:30" of 0 or more, got -5'),
+     (float("-inf"), 'expected a duration like "30s", "1min30s", "90s" or "1:30" of 0 or more, got -inf'),
+     ([30], 'expected a duration like "30s", "1min30s", "90s" or "1:30", got a list'),
+     ({"a": 1}, 'expected a duration like "30s", "1min30s", "90s" or "1:30", got a table'),
+     (datetime.date(1979, 5, 27), 'expected a duration like "30s", "1min30s", "90s" or "1:30", got a date or time')],
 )  # fmt: skip
 def test_bad_durations(value: object, message: str) -> None:
     with pytest.raises(UnitError) as caught:

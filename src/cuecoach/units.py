@@ -11,6 +11,7 @@ import math
 import re
 from typing import NamedTuple
 
+from .checker import shown_number, type_name
 from .model import WorkKind
 
 
@@ -91,11 +92,14 @@ def _number(value: int | float, help_: str) -> float:
 
 
 def _describe(value: object) -> str:
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
+    """A value as a message shows it: a string or number as written, else its kind."""
     if isinstance(value, str):
         return f'"{value}"'
-    return f"{type(value).__name__} {value!r}"
+    if isinstance(value, bool):
+        return str(value).lower()  # as TOML writes it
+    if isinstance(value, int | float):
+        return shown_number(value)
+    return type_name(value)
 
 
 def parse_duration(value: object) -> float:
