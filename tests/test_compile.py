@@ -546,6 +546,21 @@ def test_time_calls_replace_the_ten_second_warning_in_rests() -> None:
     assert calls == [(30_000, "30 seconds."), (10_000, "10 seconds.")]
 
 
+def test_a_long_switch_between_sides_warns_of_its_end_as_a_rest_does() -> None:
+    def calls(timing: Timing) -> list[tuple[int, str]]:
+        script = compiled(Session("t", (one(sets=1, per_side=True, timing=timing),)))
+        switch = next(s for s in script.segments if s.kind is SegmentKind.SWITCH)
+        return [
+            (switch.end_ms - c.at_ms, c.text) for c in script.cues
+            if c.role == "time_left" and switch.start_ms <= c.at_ms < switch.end_ms
+        ]  # fmt: skip
+
+    assert calls(Timing(switch_ms=20_000)) == [(10_000, "10 seconds.")]
+    assert calls(Timing(switch_ms=19_999)) == []
+    with_calls = Timing(switch_ms=60_000, time_calls_ms=(30_000, 10_000))
+    assert calls(with_calls) == [(30_000, "30 seconds."), (10_000, "10 seconds.")]
+
+
 def test_first_exercise_gets_its_tips_in_a_lengthened_lead_in() -> None:
     ex = one(cues=("Chest up.",), tips_setup=("Hold the weight at your chest.",))
     script = compiled(Session("t", (ex,)))

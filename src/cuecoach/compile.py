@@ -545,13 +545,14 @@ class _Cues:
         elif between_exercises:
             text, names = self.up_next(seg)
             yield _Want(Priority.UP_NEXT, text, "up_next", seg, open_at, last, names=names)
+        # Every pause, a long switch between sides too, warns of its end.
+        if ex.timing.time_calls_ms:
+            yield from self.time_calls(seg, ex.timing.time_calls_ms, COUNTDOWN_FROM * 1000)
+        elif seg.length >= WARNING_MIN_PAUSE_MS:
+            at = work.start - WARNING_AT_MS
+            text = w.say("time_left", duration=w.duration(WARNING_AT_MS / 1000))
+            yield _Want(Priority.TIMING, text, "time_left", seg, at, at + 1000)
         if seg.kind is not SegmentKind.SWITCH:
-            if ex.timing.time_calls_ms:
-                yield from self.time_calls(seg, ex.timing.time_calls_ms, COUNTDOWN_FROM * 1000)
-            elif seg.length >= WARNING_MIN_PAUSE_MS:
-                at = work.start - WARNING_AT_MS
-                text = w.say("time_left", duration=w.duration(WARNING_AT_MS / 1000))
-                yield _Want(Priority.TIMING, text, "time_left", seg, at, at + 1000)
             for text, role, label in self.tips(seg, work):
                 yield _Want(Priority.FORM, text, role, seg, open_at, last, label=label)
             # Just before the countdown; if it cannot fit, at the start of the work.
