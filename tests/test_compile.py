@@ -496,7 +496,10 @@ def test_load_is_said_in_the_set_call_and_up_next_and_shown_on_the_segment() -> 
     loads = (Load(10, "kg"), Load(12, "kg"), Load(12.5, "kg"))
     squat = one(load=loads)
     script = compiled(Session("t", (one(name="Push-Ups", sets=1), squat)))
-    assert "Up next: Goblet Squat, 3 sets at 10 kilograms." in spoken(script, "up_next")
+    # The first set's load, so it can be fetched, said as the first of several.
+    assert "Up next: Goblet Squat, 3 sets, starting at 10 kilograms." in spoken(script, "up_next")
+    same = compiled(Session("t", (one(name="Push-Ups", sets=1), one(load=(Load(12, "kg"),) * 3))))
+    assert "Up next: Goblet Squat, 3 sets at 12 kilograms." in spoken(same, "up_next")
     assert "Set 2 of 3, 10 reps at 12 kilograms." in spoken(script, "set")
     shown = [s.load for s in script.segments if s.kind is SegmentKind.WORK]
     assert shown == [None, "10 kg", "12 kg", "12.5 kg"]
@@ -512,7 +515,8 @@ def test_a_group_up_next_gives_each_members_load_as_one_exercise_does() -> None:
     superset = Group("A", (squat, rows, curls))
     script = compiled(Session("t", (one(name="Push-Ups", sets=1), superset)))
     assert spoken(script, "up_next") == [
-        "Up next, 3 rounds of Goblet Squat at 16 kilograms, Inverted Rows and Curls at 25 pounds."
+        "Up next, 3 rounds of Goblet Squat starting at 16 kilograms, Inverted Rows"
+        " and Curls at 25 pounds."
     ]
 
 
@@ -547,7 +551,7 @@ def test_time_calls_replace_the_ten_second_warning_in_rests() -> None:
 
 
 def test_a_long_switch_between_sides_warns_of_its_end_as_a_rest_does() -> None:
-    def calls(timing: Timing) -> list[tuple[int, str]]:
+    def calls(timing: Timing) -> list[tuple[int, str | None]]:
         script = compiled(Session("t", (one(sets=1, per_side=True, timing=timing),)))
         switch = next(s for s in script.segments if s.kind is SegmentKind.SWITCH)
         return [

@@ -398,7 +398,11 @@ class _Cues:
             members = seg.group.members
             # Each move's first load, as for one exercise below, so all of them can be fetched.
             said = [
-                self.w.say("up_next_member_load", exercise=m.name, load=self.spoken_load(m.load[0]))
+                self.w.say(
+                    _load_key(m, "up_next_member_load"),
+                    exercise=m.name,
+                    load=self.spoken_load(m.load[0]),
+                )
                 if m.load
                 else m.name
                 for m in members
@@ -409,10 +413,11 @@ class _Cues:
         assert ex is not None
         values = {"next": ex.name, "sets": ex.sets, "amount": self.amount(ex)}
         if ex.load:
-            # The load, so it can be fetched; the set call gives the rest.
-            return self.w.say("up_next_load", load=self.spoken_load(ex.load[0]), **values), (
-                ex.name,
+            # The (first) load, so it can be fetched; the set call gives the rest.
+            text = self.w.say(
+                _load_key(ex, "up_next_load"), load=self.spoken_load(ex.load[0]), **values
             )
+            return text, (ex.name,)
         return self.w.say("up_next", **values), (ex.name,)
 
     def get_ready(self, seg: _Seg) -> tuple[str, tuple[str, ...]]:
@@ -624,6 +629,11 @@ def _counted(seg: _Seg | None) -> bool:
     """Whether `seg` is a set whose reps are counted aloud (its last number falls at its end)."""
     ex = seg.exercise if seg is not None and seg.kind is SegmentKind.WORK else None
     return ex is not None and ex.timing.count_reps and bool(ex.reps)
+
+
+def _load_key(ex: Exercise, key: str) -> str:
+    """`key`, or its "starting at" form when the sets' loads differ."""
+    return key + "s" if len(set(ex.load)) > 1 else key
 
 
 def _set_end(work: _Seg) -> int:
