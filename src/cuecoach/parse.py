@@ -453,7 +453,24 @@ def _unit(
     unit = check.string((*parts, "unit"), table["unit"], limit=30)
     if unit is not None and kind not in (WorkKind.REPS, None):
         check.error((*parts, "unit"), "a unit is only spoken for reps")
+    elif unit is not None and not _names_reps(unit):
+        # Read as do reads the word after its number: "seconds" or "kg" here
+        # would be said ("30 seconds") over a set timed as reps.
+        check.error(
+            (*parts, "unit"),
+            f'"{unit}" is no name for reps: a time, distance or side goes in do '
+            '(do = "3x30s", "3x40m", "3x10/side"), a weight in load; unit names the reps, '
+            'like "taps"',
+        )
     return units.written_unit(unit)
+
+
+def _names_reps(unit: str) -> bool:
+    try:
+        spec = units.parse_do(f"1x10 {unit}")
+    except units.UnitError:
+        return False
+    return spec.kind is WorkKind.REPS and not spec.per_side and not spec.amrap
 
 
 def _cues(check: Checker, parts: KeyPath, table: Mapping[str, Any]) -> tuple[str, ...] | None:
