@@ -105,6 +105,30 @@ def test_a_group_whose_rules_split_its_sets_is_refused() -> None:
         session_at_week(split, 3)
 
 
+def test_check_finds_a_group_split_by_a_rule_in_the_weeks_it_can_be_played(
+    tmp_path: Path,
+) -> None:
+    # It passed check, then `script --week 3` and `plan` refused it, naming
+    # the other member's line and no exercise in the key.
+    (tmp_path / "gp.toml").write_text(
+        'title = "GP"\n'
+        '[[exercise]]\nname = "Push-Ups"\ngroup = "A"\ndo = "3x12"\n'
+        'progress = "+1 rep per week up to 13, then +1 set"\n'
+        '[[exercise]]\nname = "Inverted Rows"\ngroup = "A"\ndo = "3x10"\n',
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    alone = runner.invoke(cli, ["check", str(tmp_path / "gp.toml")])
+    assert alone.exit_code == 2
+    assert f'{tmp_path / "gp.toml"}:2: exercise[1].progress: in week 3 group "A"' in alone.output
+    for weeks, status in ((2, 0), (3, 2)):  # the split comes in week 3
+        program = tmp_path / f"p{weeks}.toml"
+        program.write_text(
+            f'title = "P"\nsessions = ["gp.toml"]\nweeks = {weeks}\n', encoding="utf-8"
+        )
+        assert runner.invoke(cli, ["check", str(program)]).exit_code == status
+
+
 def test_if_completed_waits_for_a_completed_week() -> None:
     assert week_allowed(None, False, 6) == 1
     assert week_allowed(2, True, 6) == 3

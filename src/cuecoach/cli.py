@@ -257,6 +257,7 @@ def check(files: tuple[Path, ...], wording: Path | None, library: Path | None) -
     from .model import Program
     from .parse import load
     from .pipeline import script_session
+    from .progression import MAX_WEEKS, group_problems
     from .timecode import clock
 
     problems: list[Problem] = []
@@ -266,12 +267,19 @@ def check(files: tuple[Path, ...], wording: Path | None, library: Path | None) -
         try:
             loaded = load(path, lib)
             sessions = loaded.sessions if isinstance(loaded, Program) else (loaded,)
+            # The weeks `script --week` and `plan` can reach.
+            weeks, deload = MAX_WEEKS, None
+            if isinstance(loaded, Program):
+                weeks, deload = loaded.weeks or MAX_WEEKS, loaded.deload_every
             for session in sessions:
                 where = (session.path or path).resolve()
                 if where in checked:
                     continue
                 checked.add(where)
                 warn(session.warnings)
+                if broken := group_problems(session, weeks, deload):
+                    problems.extend(broken)
+                    continue
                 script = script_session(session, wording=wording).script
                 count = len(session.exercises)
                 echo(

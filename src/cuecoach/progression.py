@@ -257,23 +257,27 @@ def session_at_week(session: Session, week: int, deload_every: int | None = None
     numbers of sets, naming the member's line and the week.
     """
     file = str(session.path) if session.path is not None else "(session)"
+    numbers = {id(e): n for n, e in enumerate(session.exercises, 1)}  # exercise[N] in the file
     problems: list[Problem] = []
     items: list[Item] = []
     for item in session.items:
         if isinstance(item, Group):
             members = tuple(exercise_at_week(m, week, deload_every) for m in item.members)
-            problems.extend(
-                Problem(
-                    file,
-                    member.line,
-                    "progress",
-                    f'in week {week} group "{item.name}" would have {members[0].sets} sets of '
-                    f"{members[0].name} but {member.sets} of {member.name}; "
-                    "give its exercises the same set rule",
+            for written, member in zip(item.members[1:], members[1:], strict=True):
+                if member.sets == members[0].sets:
+                    continue
+                # The rule that takes the member apart: its own, else the first member's.
+                blamed = written if written.progress is not None else item.members[0]
+                problems.append(
+                    Problem(
+                        file,
+                        blamed.line,
+                        f"exercise[{numbers[id(blamed)]}].progress",
+                        f'in week {week} group "{item.name}" would have {members[0].sets} sets '
+                        f"of {members[0].name} but {member.sets} of {member.name}; "
+                        "give its exercises the same set rule",
+                    )
                 )
-                for member in members[1:]
-                if member.sets != members[0].sets
-            )
             items.append(Group(item.name, members))
         else:
             items.append(exercise_at_week(item, week, deload_every))
@@ -282,6 +286,19 @@ def session_at_week(session: Session, week: int, deload_every: int | None = None
     return dataclasses.replace(
         session, items=tuple(items), week=week, deload=is_deload(week, deload_every)
     )
+
+
+def group_problems(session: Session, weeks: int, deload_every: int | None = None) -> list[Problem]:
+    """What `session_at_week` would refuse in the first of `weeks` whose rules
+    take a group's members to different numbers of sets, so `check` finds it."""
+    if not any(isinstance(i, Group) and any(m.progress for m in i.members) for i in session.items):
+        return []
+    for week in range(1, weeks + 1):
+        try:
+            session_at_week(session, week, deload_every)
+        except InputError as exc:
+            return list(exc.problems)
+    return []
 
 
 def needs_log(session: Session) -> bool:
