@@ -520,6 +520,15 @@ def test_a_group_up_next_gives_each_members_load_as_one_exercise_does() -> None:
     ]
 
 
+def test_a_single_round_group_is_announced_as_a_single_set() -> None:
+    pair = Group(
+        "A", (one(name="Push-Ups", sets=1, group="A"), one(name="Curls", sets=1, group="A"))
+    )
+    calls = spoken(compiled(Session("t", (pair,))), "set")
+    # Said just after "First up, 1 round of Push-Ups and Curls.": not "Round 1 of 1, 10 reps."
+    assert calls == ["One set, 10 reps.", "Curls, 10 reps."]
+
+
 def test_sides_are_said_as_written() -> None:
     script = compiled(Session("t", (one(per_side=True, side_label="leg"),)))
     assert "Set 2 of 3, 10 reps per leg." in spoken(script, "set")

@@ -372,7 +372,9 @@ class _Cues:
             values = {"round": set_, "rounds": sets, "amount": amount}
             if seg.member:
                 key, alt = "round_member", "round_member_unnamed"
-            elif set_ == sets and sets > 1:
+            elif sets == 1:  # "Round 1 of 1" says nothing: as one exercise's only set
+                key, alt = "set_only", "set_only_unnamed"
+            elif set_ == sets:
                 key, alt = "round_last", "round_last_unnamed"
             else:
                 key, alt = "round_first", "round_unnamed"
