@@ -257,7 +257,6 @@ def check(files: tuple[Path, ...], wording: Path | None, library: Path | None) -
     from .model import Program
     from .parse import load
     from .pipeline import script_session
-    from .progression import MAX_WEEKS, group_problems
     from .timecode import clock
 
     problems: list[Problem] = []
@@ -267,19 +266,19 @@ def check(files: tuple[Path, ...], wording: Path | None, library: Path | None) -
         try:
             loaded = load(path, lib)
             sessions = loaded.sessions if isinstance(loaded, Program) else (loaded,)
-            # The weeks `script --week` and `plan` can reach.
-            weeks, deload = MAX_WEEKS, None
-            if isinstance(loaded, Program):
-                weeks, deload = loaded.weeks or MAX_WEEKS, loaded.deload_every
+            program = loaded if isinstance(loaded, Program) else None
             for session in sessions:
                 where = (session.path or path).resolve()
                 if where in checked:
                     continue
                 checked.add(where)
                 warn(session.warnings)
-                if broken := group_problems(session, weeks, deload):
-                    problems.extend(broken)
-                    continue
+                if any(e.group is not None and e.progress for e in session.exercises):
+                    from .progression import group_problems  # only then: start-up speed
+
+                    if broken := group_problems(session, program):
+                        problems.extend(broken)
+                        continue
                 script = script_session(session, wording=wording).script
                 count = len(session.exercises)
                 echo(

@@ -288,14 +288,14 @@ def session_at_week(session: Session, week: int, deload_every: int | None = None
     )
 
 
-def group_problems(session: Session, weeks: int, deload_every: int | None = None) -> list[Problem]:
-    """What `session_at_week` would refuse in the first of `weeks` whose rules
-    take a group's members to different numbers of sets, so `check` finds it."""
-    if not any(isinstance(i, Group) and any(m.progress for m in i.members) for i in session.items):
-        return []
+def group_problems(session: Session, program: Program | None = None) -> list[Problem]:
+    """What `session_at_week` would refuse in the first week whose rules take a
+    group's members to different numbers of sets, so `check` finds it: among
+    the weeks `script --week` can reach (the program's, if it sets them)."""
+    weeks = (program.weeks if program else None) or MAX_WEEKS
     for week in range(1, weeks + 1):
         try:
-            session_at_week(session, week, deload_every)
+            session_at_week(session, week, program.deload_every if program else None)
         except InputError as exc:
             return list(exc.problems)
     return []
