@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, replace
@@ -21,7 +22,7 @@ from cuecoach.cli import cli
 from cuecoach.cuescript import CueKind
 from cuecoach.model import Program
 from cuecoach.parse import load
-from cuecoach.publish.feed import ITUNES, PODCAST, podcast_guid
+from cuecoach.publish.feed import ITUNES, NAMESPACES, PODCAST, podcast_guid
 from cuecoach.publish.folder import plan_episodes
 
 DATA = Path(__file__).parent / "data" / "publish"
@@ -225,6 +226,21 @@ def test_only_what_changed_is_rendered_again(tmp_path: Path) -> None:
     assert not list(site.glob("s01e02-*")) and (site / "notes.txt").is_file()
 
 
+def test_feed_urls_are_percent_encoded_ascii(tmp_path: Path) -> None:
+    site = tmp_path / "my site"
+    publish([DATA / "short-a.toml"], site)
+    mp3 = next(site.glob("*.mp3"))
+    enclosure = feed_tree(Run(site, "")).find("channel/item/enclosure")
+    # Without --base-url, the folder's own file:// URL.
+    assert enclosure is not None and enclosure.get("url") == mp3.resolve().as_uri()
+    publish([DATA / "short-a.toml"], site, "--base-url", "https://Bücher.example/a b/ü")
+    feed = (site / "feed.xml").read_text(encoding="utf-8")
+    urls = set(re.findall(r"https?://[^\"<\s]+", feed)) - set(NAMESPACES.values())
+    base = "https://xn--bcher-kva.example/a%20b/%C3%BC/"
+    assert len(urls) == 7 and all(url.startswith(base) for url in urls), urls
+    assert base + mp3.name in urls
+
+
 def test_weeks_of_a_program_become_seasons() -> None:
     program = load(DATA / "short-week.toml")
     assert isinstance(program, Program)
@@ -244,20 +260,26 @@ def test_weeks_of_a_program_become_seasons() -> None:
     [
         (["missing.toml"], "error: missing.toml"),
         (["{data}/short-a.toml", "-o", "{file}"], "error: (command line): --output: "),
-        (
-            ["{data}/short-a.toml", "--base-url", "example.org/w"],
-            "error: (command line): --base-url: ",
+        (["{data}/short-a.toml", "-o", "{file}/sub"], "error: cannot make folder "),
+        # The folder's parents are made first: they must go again.
+        (["{data}/short-a.toml", "-o", "{tmp}/site/" + "n" * 300], "error: cannot make folder "),
+        *(
+            (["{data}/short-a.toml", "--base-url", url], "error: (command line): --base-url: ")
+            for url in ["example.org/w", "http://[::1/", "file:///tmp/x", "http:///w",
+                        "http://example.org/w?x=1", "http://example.org/w#frag",
+                        "http://example.org:abc/", "http://example.org:99999/"]
         ),
     ],
-)
+)  # fmt: skip
 def test_bad_input_exits_2_and_writes_nothing(
     tmp_path: Path, args: list[str], message: str
 ) -> None:
     (tmp_path / "file").write_text("x", encoding="utf-8")
-    given = [a.format(data=DATA, file=tmp_path / "file") for a in args]
+    given = [a.format(data=DATA, file=tmp_path / "file", tmp=tmp_path) for a in args]
     if "-o" not in given:
         given += ["-o", str(tmp_path / "site")]
     result = CliRunner().invoke(cli, ["publish", *given, "--engine", "espeak"])
     assert result.exit_code == 2, result.output
     assert result.output.startswith(message), result.output
+    assert "\n" not in result.output.rstrip("\n"), result.output
     assert not (tmp_path / "site").exists()

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from ..cuescript import to_json, to_vtt
 from ..errors import CuecoachError, InputError, Problem
@@ -81,13 +83,15 @@ def publish(
 ) -> Published:
     """Publish the session and program files `paths` into `request.output`."""
     folder = request.output
-    if folder.exists() and not folder.is_dir():
+    # os.path's tests answer False, not raise, where a parent cannot be searched:
+    # `_make_folder` then says why the folder cannot be made.
+    if os.path.exists(folder) and not os.path.isdir(folder):
         raise InputError([Problem("(command line)", None, "--output", f"{folder} is not a folder")])
     library = load_library(request.library) if request.library is not None else None
     loaded = [load(path, library) for path in paths]
     planned = plan_episodes(loaded, request.week)
     base = _base_url(request.base_url, folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    _make_folder(folder)
     state = _read_state(folder)
     options = request.render.options
     sounds = load_sounds(options.sample_rate, request.render.sounds)
@@ -267,15 +271,53 @@ def _template(name: str) -> str:
 
 
 def _base_url(given: str | None, folder: Path) -> str:
-    """The URL the folder is served at, ending in a slash; podcast apps need it absolute."""
-    base = given if given is not None else folder.resolve().as_uri()
-    parts = urlsplit(base)
-    if parts.scheme not in ("http", "https", "file") or not (
-        parts.netloc or parts.scheme == "file"
-    ):
-        raise InputError([Problem("(command line)", None, "--base-url",
-                                  f'"{given}" is not an http:// or https:// URL')])  # fmt: skip
+    """The URL the folder is served at, ending in a slash; podcast apps need it absolute.
+
+    Without `given`, the folder's own file:// URL (`as_uri` percent-encodes it).
+    """
+    base = folder.resolve().as_uri() if given is None else _http_url(given)
     return base if base.endswith("/") else base + "/"
+
+
+def _http_url(given: str) -> str:
+    """`given`, checked, with its host IDNA-encoded and its path percent-encoded: a
+    feed's URLs are ASCII. The file names are appended to its path, so a query or a
+    fragment would swallow them."""
+
+    def refuse(why: str) -> InputError:
+        return InputError([Problem("(command line)", None, "--base-url", f'"{given}" {why}')])
+
+    try:
+        parts = urlsplit(given)
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except ValueError:  # a broken IPv6 address, or a host name IDNA refuses
+        raise refuse("is not an http:// or https:// URL") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise refuse("is not an http:// or https:// URL")
+    if "?" in given or "#" in given:
+        raise refuse("has a query or fragment (? or #): the file names must follow its path")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise refuse("has a bad port: expected a number from 1 to 65535")
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    netloc = quote(userinfo, safe="%:!$&'()*+,;=") + at + (f"[{host}]" if ":" in host else host)
+    netloc += "" if port is None else f":{port}"
+    return urlunsplit((parts.scheme, netloc, quote(parts.path, safe="/%:@!$&'()*+,;="), "", ""))
+
+
+def _make_folder(folder: Path) -> None:
+    """Make `folder` and its missing parents; if that fails, remove the ones made."""
+    missing = [path for path in (folder, *folder.parents) if not os.path.exists(path)]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        for path in missing:  # deepest first
+            with suppress(OSError):
+                path.rmdir()
+        raise CuecoachError(f"cannot make folder {folder}: {err.strerror or err}") from err
 
 
 def _read_state(folder: Path) -> dict[str, str]:
