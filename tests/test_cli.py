@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -93,6 +95,35 @@ def test_script_formats(fmt: str) -> None:
     }[fmt]
     assert out.splitlines()[0].startswith(first_line)
     assert "Get ready. First up: Push-Ups." in out
+
+
+def webvtt_cue_texts(vtt: str) -> list[str]:
+    """Each cue's text as a WebVTT parser reads text without tags: a line holding
+    "-->" starts the next cue, "<" opens a tag, and HTML character references count."""
+    header, *blocks = vtt.removesuffix("\n").split("\n\n")
+    assert header == "WEBVTT"
+    texts = []
+    for block in blocks:
+        timing, *lines = block.split("\n")
+        assert re.fullmatch(r"[\d:.]+ --> [\d:.]+", timing), timing
+        assert not any("-->" in line or "<" in line for line in lines), lines
+        texts.append(html.unescape("\n".join(lines)))
+    return texts
+
+
+def test_vtt_cue_text_reads_as_written(tmp_path: Path) -> None:
+    session = tmp_path / "markup.toml"
+    session.write_text(
+        '[[exercise]]\nname = "Rows & Curls <fast>"\ndo = "1x2"\n'
+        'cues = ["Keep hips < shoulders & breathe", "Arrow --> here"]\n',
+        encoding="utf-8",
+    )
+    _, vtt, _ = run("script", str(session), "--format", "vtt")
+    _, out, _ = run("script", str(session), "--format", "json")
+    spoken = [c["text"] for c in json.loads(out)["cues"] if c["kind"] == "speech"]
+    assert {"Keep hips < shoulders & breathe", "Arrow --> here"} <= set(spoken)
+    assert any("Rows & Curls <fast>" in text for text in spoken)
+    assert webvtt_cue_texts(vtt) == spoken
 
 
 def test_script_json_is_the_contract() -> None:

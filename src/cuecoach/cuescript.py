@@ -159,10 +159,17 @@ def to_srt(script: CueScript) -> str:
 def to_vtt(script: CueScript) -> str:
     """Speech cues as WebVTT subtitles."""
     blocks = [
-        f"{_subtitle_time(c.at_ms, '.')} --> {_subtitle_time(c.end_ms, '.')}\n{c.text}\n"
+        f"{_subtitle_time(c.at_ms, '.')} --> {_subtitle_time(c.end_ms, '.')}\n"
+        f"{_vtt_text(c.text or '')}\n"
         for c in _spoken(script)
     ]
     return "WEBVTT\n\n" + "\n".join(blocks)
+
+
+def _vtt_text(text: str) -> str:
+    # WebVTT cue text is markup: "<" opens a tag, "&" a character reference, and
+    # "-->" must not appear; escaped, "Rows & Curls <fast>" reads as written.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def lrc_time(ms: int) -> str:
