@@ -117,6 +117,28 @@ def test_ranged_get_returns_206_with_the_right_bytes(server: Server) -> None:
 
 
 @pytest.mark.parametrize(
+    ("if_range", "status"),
+    [
+        ("{etag}", 206),
+        ('"stale-etag"', 200),
+        ("W/{etag}", 200),  # If-Range compares strongly: a weak tag never matches
+        ("Sat, 01 Jan 2000 00:00:00 GMT", 200),
+        ("{last_modified}", 206),
+    ],
+)
+def test_a_range_is_sent_only_while_if_range_matches(
+    server: Server, if_range: str, status: int
+) -> None:
+    mp3 = episode(server, ".mp3")
+    data = mp3.read_bytes()
+    path = f"/{server.token}/{mp3.name}"
+    _, headers, _ = get(server, path, "HEAD")
+    given = if_range.format(etag=headers["Etag"], last_modified=headers["Last-Modified"])
+    got, _, body = get(server, path, Range="bytes=0-9", **{"If-Range": given})
+    assert (got, body) == (status, data[:10] if status == 206 else data)
+
+
+@pytest.mark.parametrize(
     ("name", "content_type"),
     [
         ("feed.xml", "application/rss+xml; charset=utf-8"),
@@ -150,13 +172,20 @@ def test_anything_outside_the_token_folder_is_404(server: Server, tmp_path: Path
                  f"/{token}/../{token}/feed.xml", f"/{token}/%2e%2e/%2e%2e/etc/passwd",
                  f"/{token}/..%2f..%2fetc%2fpasswd", f"/{token}/{'../' * 8}etc/passwd",
                  f"/{token}/.cuecoach-publish.json", f"/{token}/link.txt",
-                 f"/{token}/{secret}", f"/{token}//etc/passwd", f"/{token}/nothing.mp3"]  # fmt: skip
+                 f"/{token}/{secret}", f"/{token}//etc/passwd", f"/{token}/nothing.mp3",
+                 f"/{near}"]  # fmt: skip
         for path in paths:
             status, _, body = get(server, path)
             assert status == 404, path
             assert b"not yours" not in body and b"root:" not in body
     finally:
         link.unlink()
+
+
+def test_the_folder_url_typed_without_its_slash_leads_to_the_page(server: Server) -> None:
+    status, headers, _ = get(server, f"/{server.token}")
+    assert (status, headers["Location"]) == (301, f"/{server.token}/")
+    assert get(server, f"/{server.token}/")[0] == 200
 
 
 def test_nothing_is_writable(server: Server) -> None:

@@ -1,7 +1,8 @@
 """Serve a published folder over HTTP, read-only, behind an unguessable token.
 
 aiohttp's `FileResponse` does what podcast apps and iOS need from a file
-server: byte ranges (206), ETag and Last-Modified revalidation, HEAD. Every
+server: byte ranges (206), ETag and Last-Modified revalidation, HEAD (and,
+in `_FileResponse`, If-Range with an entity tag, which aiohttp skips). Every
 URL is ``/<token>/<file>``; anything else, a wrong token, a hidden file, a
 folder, or a path that leaves the folder (``..``, a symlink out) is a 404,
 and only GET and HEAD exist, so nothing can be written.
@@ -20,7 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.abc import AbstractStreamWriter
 
 from ..errors import CuecoachError
 from ..outputs import replace_file
@@ -103,6 +105,34 @@ def public_host(host: str) -> str:
     return address
 
 
+class _FileResponse(web.FileResponse):
+    """A FileResponse that honours an If-Range entity tag: one that is not the file's
+    current ETag gets the whole file (200), not a part of what has changed since
+    (RFC 9110, 13.1.5); aiohttp alone reads If-Range only as a date."""
+
+    def __init__(self, path: Path, headers: dict[str, str]) -> None:
+        super().__init__(path, headers=headers)
+        self.path = path
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        given = request.headers.get(hdrs.IF_RANGE, "")
+        if given.startswith(('"', "W/")) and given != _etag(self.path):
+            headers = request.headers.copy()
+            headers.popall(hdrs.RANGE, None)
+            request = request.clone(headers=headers)
+        return await super().prepare(request)
+
+
+def _etag(path: Path) -> str:
+    """The ETag header FileResponse sends for `path` as it is now ("" if it is gone);
+    always a strong one, so a weak tag in If-Range never matches, as the RFC asks."""
+    try:
+        st = path.stat()
+    except OSError:
+        return ""
+    return f'"{st.st_mtime_ns:x}-{st.st_size:x}"'
+
+
 def make_app(folder: Path, token: str) -> web.Application:
     """The read-only application serving `folder` under ``/<token>/``."""
     root = folder.resolve()
@@ -122,10 +152,17 @@ def make_app(folder: Path, token: str) -> web.Application:
         kind = CONTENT_TYPES.get(path.suffix)
         if kind is not None:
             headers["Content-Type"] = kind
-        return web.FileResponse(path, headers=headers)
+        return _FileResponse(path, headers)
+
+    async def folder_url(request: web.Request) -> web.StreamResponse:
+        # The page's URL typed without its last slash: its relative links need it.
+        if not hmac.compare_digest(request.match_info["token"].encode(), token.encode()):
+            raise web.HTTPNotFound()
+        raise web.HTTPMovedPermanently(f"/{token}/")
 
     app = web.Application()
     app.router.add_get("/{token}/{path:.*}", handle)
+    app.router.add_get("/{token}", folder_url)
     return app
 
 
