@@ -22,11 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pytest
+import zxingcpp
 
 from conftest import ctrl_c_as_a_terminal_gives_it
 from cuecoach.publish.feed import NAMESPACES
-from cuecoach.publish.server import serve_token, token_path
+from cuecoach.publish.server import QR_COLOURS, QR_RESET, qr_text, serve_token, token_path
 
 ROOT = Path(__file__).parent.parent
 SESSION = ROOT / "tests" / "data" / "publish" / "short-a.toml"
@@ -186,6 +189,53 @@ def test_the_folder_url_typed_without_its_slash_leads_to_the_page(server: Server
     status, headers, _ = get(server, f"/{server.token}")
     assert (status, headers["Location"]) == (301, f"/{server.token}/")
     assert get(server, f"/{server.token}/")[0] == 200
+
+
+def drawn(text: str, text_colour: int, background: int) -> npt.NDArray[np.uint8]:
+    """A grey image of the half-block QR drawing `text` as a terminal of that theme
+    shows it (4 pixels a half cell), honouring the white-on-black colour code."""
+    rows = []
+    for written in text.splitlines():
+        fg, bg, line = text_colour, background, written
+        if written.startswith(QR_COLOURS):
+            fg, bg, line = 255, 0, written.removeprefix(QR_COLOURS).removesuffix(QR_RESET)
+        halves = {"█": (fg, fg), "▀": (fg, bg), "▄": (bg, fg), " ": (bg, bg)}
+        top, bottom = zip(*(halves[c] for c in line), strict=True)
+        rows += [top, bottom]
+    image = np.array(rows, dtype=np.uint8)
+    margin = np.pad(image, 4, constant_values=background)  # the window around it
+    return np.kron(margin, np.ones((4, 4), dtype=np.uint8))
+
+
+def test_the_qr_codes_read_on_a_light_terminal_as_on_a_dark_one() -> None:
+    url = "http://192.168.1.20:8765/" + "t0ken" * 8 + "/feed.xml"
+    light, dark = (0, 255), (255, 0)  # (text colour, background)
+
+    def read(image: npt.NDArray[np.uint8]) -> list[str]:
+        # Not inverted: a code drawn in negative does not scan on every phone.
+        return [code.text for code in zxingcpp.read_barcodes(image, try_invert=False)]
+
+    assert read(drawn(qr_text(url), *dark)) == [url]
+    assert read(drawn(qr_text(url), *light)) == []  # why serve draws it in colour
+    for theme in (light, dark):
+        assert read(drawn(qr_text(url, colours=True), *theme)) == [url]
+
+
+@pytest.mark.parametrize(("no_color", "coloured"), [("", True), ("1", False)])
+def test_serve_draws_its_qr_codes_in_colour_on_a_terminal(no_color: str, coloured: bool) -> None:
+    code = "from cuecoach.cli import show_qr; show_qr('http://192.168.1.20:8765/t/')"
+    terminal, other_end = os.openpty()  # stdout a real terminal, as serve's would be
+    env = {**os.environ, "NO_COLOR": no_color}
+    try:
+        subprocess.run([sys.executable, "-c", code], stdout=other_end, env=env, check=True)
+        shown = os.read(terminal, 1 << 16).decode()
+    finally:
+        os.close(terminal)
+        os.close(other_end)
+    assert (QR_COLOURS in shown) is coloured
+    assert "█" in shown
+    piped = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "\x1b" not in piped.stdout and "█" in piped.stdout  # no codes in a file or pipe
 
 
 def test_nothing_is_writable(server: Server) -> None:

@@ -42,6 +42,15 @@ def _coloured(text: str, colour: str) -> str:
     return click.style(text, fg=colour, bold=True)
 
 
+def show_qr(url: str) -> None:
+    """A QR code of `url`, in white on black on a terminal (unless NO_COLOR is
+    set), so it reads on a light theme too."""
+    from .publish.server import qr_text
+
+    colours = not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+    click.echo(qr_text(url, colours=colours))  # drawn here: no text from a file in it
+
+
 def error_lines(exc: CuecoachError) -> list[str]:
     """The ``error: FILE:LINE: key: message`` lines of `exc`."""
     if isinstance(exc, InputError):
@@ -894,6 +903,7 @@ def serve(
             host,
             port,
             echo,
+            show_qr=show_qr,
             warn=warn,
             speech_progress=ProgressBar("Preparing speech", show),
             render_progress=ProgressBar("Rendering       ", show),

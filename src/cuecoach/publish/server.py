@@ -172,14 +172,17 @@ def serve(
     host: str,
     port: int,
     say: Callable[[str], None],
+    *,
+    show_qr: Callable[[str], None] | None = None,
     **progress: Any,
 ) -> None:
     """Publish `paths` into a cache folder and serve it on `host`:`port` until
     Ctrl-C (KeyboardInterrupt, after every connection is closed).
 
     `request.output` and `request.base_url` are filled in here; `progress`
-    goes to `publish` as is. `say` prints the URLs, their QR codes and a
-    last "Serving" line once requests are answered.
+    goes to `publish` as is. `say` prints the URLs and a last "Serving" line
+    once requests are answered; `show_qr` draws each URL's QR code (by
+    default `say` prints its plain `qr_text`).
     """
     sock = bind(host, port)
     try:
@@ -191,7 +194,11 @@ def serve(
         def ready() -> None:
             for label, url in (("Feed for podcast apps", base + "feed.xml"),
                                ("Player for a browser", base)):  # fmt: skip
-                say(f"{label}: {url}\n{qr_text(url)}")
+                say(f"{label}: {url}")
+                if show_qr is None:
+                    say(qr_text(url))
+                else:
+                    show_qr(url)
             say(f"Serving {folder} at {base} — press Ctrl-C to stop.")
 
         asyncio.run(_run(make_app(folder, token), sock, ready))
@@ -217,10 +224,21 @@ async def _run(app: web.Application, sock: socket.socket, ready: Callable[[], No
         await runner.cleanup()
 
 
-def qr_text(url: str) -> str:
-    """`url` as a QR code drawn with block characters for a terminal."""
+# White text on black: the blocks below draw the light modules in the text's
+# colour, which is dark on a light terminal theme, and a code drawn in negative
+# is not read by every phone.
+QR_COLOURS, QR_RESET = "\x1b[97;40m", "\x1b[0m"
+
+
+def qr_text(url: str, *, colours: bool = False) -> str:
+    """`url` as a QR code drawn with block characters for a terminal: in white
+    on black with `colours`, else in the terminal's own text colour, which
+    reads only where that is light on a dark background."""
     import segno
 
     out = io.StringIO()
     segno.make(url, error="l").terminal(out=out, compact=True)
-    return out.getvalue()
+    if not colours:
+        return out.getvalue()
+    lines = out.getvalue().split("\n")
+    return "\n".join(f"{QR_COLOURS}{line}{QR_RESET}" if line else line for line in lines)
