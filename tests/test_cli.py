@@ -52,6 +52,19 @@ def test_help_covers_the_commands_people_use() -> None:
     assert {("play",), ("export",), ("voices",), ("cache", "clear")} <= set(command_paths(cli))
 
 
+@pytest.mark.parametrize(
+    ("command", "default"),
+    [("script", "training log"), ("play", "training log"),
+     ("export", "every week of a program"), ("publish", "every week of a program"),
+     ("serve", "every week of a program")],
+)  # fmt: skip
+def test_week_help_gives_each_commands_own_default(command: str, default: str) -> None:
+    # publish said "Default: 1", then published every week of a program.
+    _, out, _ = run(command, "--help")
+    help_text = " ".join(out.split())
+    assert default in help_text.partition("--week INTEGER RANGE")[2].partition(" --")[0]
+
+
 def test_check_accepts_the_samples_and_the_program() -> None:
     code, out, err = run("check", *sorted(str(p) for p in SESSIONS.glob("*.toml")))
     assert code == 0, err

@@ -123,6 +123,13 @@ week_option = click.option(
     help="Week of the progression rules (1 is the file as written). "
     'Default: 1, or the next week the training log allows for "if completed" rules.',
 )
+# export, publish and serve make files for later: every week, unless told one.
+every_week_option = click.option(
+    "--week",
+    type=click.IntRange(1, 52),
+    help="Only this week of the progression rules (1 is the file as written). "
+    "Default: every week of a program with weeks, a session as written.",
+)
 
 
 def speech_options(command: F) -> F:
@@ -480,7 +487,7 @@ def play(
     help="A music bed (MP3/WAV/FLAC/OGG), looped and ducked under every cue.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@week_option
+@every_week_option
 @wording_option
 @library_option
 @sound_option
@@ -821,7 +828,7 @@ def _publish_request(
     "(default: the folder's file:// URL).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@week_option
+@every_week_option
 @wording_option
 @library_option
 @sound_option
@@ -870,7 +877,7 @@ def publish_command(
     help="Port to listen on (0: any free one).",
 )  # fmt: skip
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@week_option
+@every_week_option
 @wording_option
 @library_option
 @sound_option
