@@ -164,6 +164,8 @@ def test_pages_point_at_their_own_files(week: Run) -> None:
     assert "<title>Short A – Push &amp; Hold</title>" in page
     index = (week.folder / "index.html").read_text(encoding="utf-8")
     assert f'href="{stem}.html"' in index and BASE + "feed.xml" in index
+    # Short B lasts 19 s: "1 min", not "0 min".
+    assert re.findall(r'class="len">(\d+) min<', index) == ["1", "1"]
     for name in ("player.js", "player.css", "cover.png"):
         assert (week.folder / name).is_file()
 

@@ -242,7 +242,7 @@ def _index_page(channel: Channel, planned: Sequence[Planned], rendered: Sequence
     rows = "\n".join(
         f'<li><a href="{quote(plan.stem)}.html"><span class="num">{plan.season}.{plan.number}'
         f'</span><span class="name">{html.escape(week_title(plan.session))}</span>'
-        f'<span class="len">{round(done.duration_ms / 60000)} min</span></a></li>'
+        f'<span class="len">{max(1, round(done.duration_ms / 60000))} min</span></a></li>'
         for plan, done in zip(planned, rendered, strict=True)
     )
     return _page(
