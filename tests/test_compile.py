@@ -90,6 +90,8 @@ def check_invariants(session: Session, script: CueScript) -> None:
     for before, work in pairwise(segments):
         if work.kind is SegmentKind.WORK and before.kind in PAUSES:
             count = min(3, before.duration_ms // 1000)
+            if before.kind is SegmentKind.SWITCH:  # "Change sides." keeps 2 s
+                count = min(count, max(0, before.duration_ms // 1000 - 2))
             for n in range(1, count + 1):
                 assert (work.start_ms - n * 1000, str(n)) in spoken_at, (work, n)
 
@@ -572,6 +574,22 @@ def test_a_long_switch_between_sides_warns_of_its_end_as_a_rest_does() -> None:
     assert calls(Timing(switch_ms=19_999)) == []
     with_calls = Timing(switch_ms=60_000, time_calls_ms=(30_000, 10_000))
     assert calls(with_calls) == [(30_000, "30 seconds."), (10_000, "10 seconds.")]
+
+
+@pytest.mark.parametrize(
+    ("switch_ms", "heard"),
+    [(5_000, ["Change sides.", "3", "2", "1"]), (4_000, ["Change sides.", "2", "1"]),
+     (3_000, ["Change sides.", "1"]), (2_000, ["Change sides."]), (1_000, ["Change sides."]),
+     (0, ["[start]", "Change sides."])],
+)  # fmt: skip
+def test_a_short_switch_still_says_change_sides(switch_ms: int, heard: list[str]) -> None:
+    # A 3 s switch was "3, 2, 1" with no word of changing sides.
+    side_plank = Exercise("Side Plank", 1, WorkKind.TIME, time_ms=20_000, per_side=True,
+                          timing=Timing(switch_ms=switch_ms))  # fmt: skip
+    script = compiled(Session("t", (side_plank,)))
+    side_2 = next(s for s in script.segments if s.side == 2)
+    said = [c.text or f"[{c.sound}]" for c in script.cues if side_2.start_ms - switch_ms <= c.at_ms]
+    assert said[: len(heard)] == heard, said
 
 
 def test_first_exercise_gets_its_tips_in_a_lengthened_lead_in() -> None:

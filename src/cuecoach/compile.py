@@ -46,6 +46,7 @@ NAME_REPEAT_MS = 5_000  # an exercise's name is not said again within this
 LEAD_IN_WITH_TIPS_MS = 20_000  # the default lead-in, when the first exercise has tips
 LAST_COUNT_MS = 1_000  # after a counted set, kept for its last rep's number
 COUNTDOWN_FROM = 3
+SWITCH_CALL_MS = 2_000  # kept for "Change sides." at the start of a short switch
 WARNING_AT_MS = 10_000  # "10 seconds" before the end of a pause ...
 WARNING_MIN_PAUSE_MS = 20_000  # ... of at least this length
 HALFWAY_MIN_MS = 20_000  # timed work this long gets "halfway"
@@ -213,7 +214,7 @@ class _Want(NamedTuple):
     earliest: int
     latest: int
     late: bool = False  # prefer the latest start in the window
-    fallback: int | None = None  # required cues: search from here when the window is full
+    fallback: int | None = None  # search from here when the window is full
     until: int = _NEVER  # ... up to here: a set call is not said once its set is over
     pinned: bool = False  # countdown numbers: placed before everything else
     label: Exercise | None = None  # the exercise it belongs to, when not the segment's
@@ -514,6 +515,9 @@ class _Cues:
         ex = seg.exercise
         assert ex is not None
         count = min(COUNTDOWN_FROM, seg.length // 1000)
+        if seg.kind is SegmentKind.SWITCH:
+            # Said first: a switch too short for it and "3, 2, 1" gives up numbers.
+            count = min(count, max(0, (seg.length - SWITCH_CALL_MS) // 1000))
         for n in range(count, 0, -1):
             at = work.start - n * 1000
             text = w.say("countdown", n=n)
@@ -548,7 +552,11 @@ class _Cues:
                     Priority.ANNOUNCE, w.say("rest", duration=duration), "rest", seg, open_at, last
                 )
         elif seg.kind is SegmentKind.SWITCH:
-            yield _Want(Priority.ANNOUNCE, w.say("switch_sides"), "switch", seg, open_at, last)
+            # With no room in the switch, as the second side starts: never unsaid.
+            yield _Want(
+                Priority.ANNOUNCE, w.say("switch_sides"), "switch", seg, open_at, last,
+                fallback=open_at, until=work.end,
+            )  # fmt: skip
         elif between_exercises:
             text, names = self.up_next(seg)
             yield _Want(Priority.UP_NEXT, text, "up_next", seg, open_at, last, names=names)
@@ -582,6 +590,13 @@ class _Cues:
                 Priority.REQUIRED, text, "set", seg, after_sound, after_sound,
                 fallback=after_sound, until=_set_end(seg), names=names, alt=alt,
                 gap=SET_CALL_GAP_MS,
+            )  # fmt: skip
+        if seg.side == 2 and (prev is None or prev.kind is not SegmentKind.SWITCH):
+            # No pause between the sides (switch_time = "0s"): said as the second starts.
+            text = self.w.say("switch_sides")
+            yield _Want(
+                Priority.ANNOUNCE, text, "switch", seg, after_sound, after_sound,
+                fallback=after_sound, until=seg.end,
             )  # fmt: skip
         timed = ex.kind is not WorkKind.REPS or ex.amrap
         if not timed:
@@ -776,8 +791,11 @@ def _compile(
         room = max(length_of(want.text), length_of(want.alt) if want.alt else 0)
         need = room + want.gap
         at = _place(want, need, speech, dropped)
-        if at is None and want.fallback is not None:
+        if at is None and want.fallback is not None and want.priority is Priority.REQUIRED:
             at = speech.early(want.fallback, want.until, need)
+        elif at is None and want.fallback is not None:  # never where a more important cue was
+            later = want._replace(earliest=want.fallback, latest=want.until, late=False)
+            at = _place(later, need, speech, dropped)
         if at is None:
             dropped.add(want.priority, *want.extent(need))
             dropped_wants.append((want, need))
