@@ -137,7 +137,9 @@ ARM: dict[str, Any] = {"per_side": True, "side_label": "arm"}
      ("3x1 minute", DoSpec(3, WorkKind.TIME, seconds=60)),
      ("3x2 minutes each leg", DoSpec(3, WorkKind.TIME, seconds=120, **LEG)),
      ("3xAMRAP", DoSpec(3, WorkKind.REPS, amrap=True)),
-     ("3 x max per side", DoSpec(3, WorkKind.REPS, amrap=True, **SIDE))],
+     ("3 x max per side", DoSpec(3, WorkKind.REPS, amrap=True, **SIDE)),
+     ("3xmax reps", DoSpec(3, WorkKind.REPS, amrap=True)),
+     ("3 x AMRAP reps per leg", DoSpec(3, WorkKind.REPS, amrap=True, **LEG))],
 )  # fmt: skip
 def test_do_shorthand_as_people_write_it(text: str, spec: DoSpec) -> None:
     assert parse_do(text) == spec
@@ -152,7 +154,7 @@ def test_do_shorthand_as_people_write_it(text: str, spec: DoSpec) -> None:
      ("3x8 legs", '"3x8 legs": for sides write "per leg", "each leg" or "/leg"'),
      ("3x10 per knee", '"3x10 per knee": "per knee" is not a side; write per side, per leg or per arm (or /side, /leg, /arm, each side)'),
      ("3x10/knee", '"3x10/knee": "/knee" is not a side; write per side, per leg or per arm (or /side, /leg, /arm, each side)'),
-     ("3xAMRAP reps", '"3xAMRAP reps": "amrap" takes no unit after it')],
+     ("3xAMRAP taps", '"3xAMRAP taps": "amrap" takes no unit after it')],
 )  # fmt: skip
 def test_do_shorthand_near_misses_are_errors(text: str, message: str) -> None:
     with pytest.raises(UnitError) as caught:

@@ -309,7 +309,7 @@ def _amount_of(value: str, sets_text: str, amount: str, words: str) -> DoSpec:
     sets = int(sets_text)
     unit = words.lower() or None
     if amount in AMRAP_WORDS:
-        if words:
+        if words and unit not in _DEFAULT_UNITS:  # "3xmax reps" is how people write it
             raise UnitError(f'"{value}": "{amount}" takes no unit after it')
         return DoSpec(sets, WorkKind.REPS, amrap=True)
     if ":" in amount:
