@@ -203,6 +203,24 @@ def test_every_page_has_the_same_head(week: Run) -> None:
     assert all(head == index for head in heads.values()), heads
 
 
+def test_files_publish_did_not_write_are_never_written_over(tmp_path: Path) -> None:
+    # A site's own index.html (or a session file named feed.xml) was replaced.
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<h1>my site</h1>", encoding="utf-8")
+    (site / "notes.txt").write_text("mine", encoding="utf-8")
+    args = ["publish", str(DATA / "short-a.toml"), "-o", str(site), "--engine", "espeak"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert "has files publish did not write (index.html)" in result.output
+    assert sorted(p.name for p in site.iterdir()) == ["index.html", "notes.txt"]
+    assert (site / "index.html").read_text(encoding="utf-8") == "<h1>my site</h1>"
+    (site / "index.html").unlink()
+    publish([DATA / "short-a.toml"], site)  # its own files, again: fine
+    publish([DATA / "short-a.toml"], site)
+    assert (site / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
 def test_only_what_changed_is_rendered_again(tmp_path: Path) -> None:
     for name in ("short-a.toml", "short-b.toml", "short-week.toml"):
         shutil.copy(DATA / name, tmp_path / name)

@@ -16,7 +16,7 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +93,7 @@ def publish(
     base = _base_url(request.base_url, folder)
     _make_folder(folder)
     state = _read_state(folder)
+    _refuse_files_not_ours(folder, state, planned)
     options = request.render.options
     sounds = load_sounds(options.sample_rate, request.render.sounds)
     written: dict[str, str] = {}  # file name -> fingerprint for MP3s, "" for the rest
@@ -223,12 +224,16 @@ def chapters_json(done: Rendered) -> str:
     return json.dumps({"version": "1.2.0", "chapters": chapters}, ensure_ascii=False, indent=1)
 
 
+EPISODE_SUFFIXES = (".cues.json", ".chapters.json", ".vtt", ".html")  # beside each MP3
+
+
 def _episode_files(plan: Planned, done: Rendered) -> dict[str, str]:
+    cues, chapters, vtt, page = (plan.stem + suffix for suffix in EPISODE_SUFFIXES)
     return {
-        f"{plan.stem}.cues.json": to_json(done.script),
-        f"{plan.stem}.chapters.json": chapters_json(done) + "\n",
-        f"{plan.stem}.vtt": to_vtt(done.script),
-        f"{plan.stem}.html": _page(
+        cues: to_json(done.script),
+        chapters: chapters_json(done) + "\n",
+        vtt: to_vtt(done.script),
+        page: _page(
             "player.html",
             lang=done.language,
             title=week_title(plan.session),
@@ -318,6 +323,24 @@ def _make_folder(folder: Path) -> None:
             with suppress(OSError):
                 path.rmdir()
         raise CuecoachError(f"cannot make folder {folder}: {err.strerror or err}") from err
+
+
+def _refuse_files_not_ours(
+    folder: Path, state: Mapping[str, str], planned: Sequence[Planned]
+) -> None:
+    """Refuse, before anything is written, to write over a file that an earlier
+    publish here did not write: a site's own index.html, or a session file."""
+    names = ["feed.xml", "index.html", "cover.png", *STATIC_FILES]
+    for plan in planned:
+        names += [plan.stem + suffix for suffix in (".mp3", *EPISODE_SUFFIXES)]
+    theirs = [name for name in names if name not in state and (folder / name).exists()]
+    if theirs:
+        listed = ", ".join(theirs[:3]) + (f" and {len(theirs) - 3} more" if len(theirs) > 3 else "")
+        message = (
+            f"{folder} has files publish did not write ({listed}); "
+            "publish into a new folder or one it made"
+        )
+        raise InputError([Problem("(command line)", None, "--output", message)])
 
 
 def _read_state(folder: Path) -> dict[str, str]:
