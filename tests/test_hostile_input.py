@@ -309,6 +309,45 @@ def test_play_gives_the_terminal_back_on_a_signal(tmp_path: Path, signum: int, s
     finally:
         os.close(leader)
         os.close(follower)
+    # The play is in the log, ended, with its sets, as after Ctrl-C (it had none).
+    code, out, _ = run("log", "--csv")
+    rows = out.splitlines()
+    assert code == 0 and len(rows) == 1 + 10, rows
+    assert all(row.split(",")[2] for row in rows[1:])  # ended_at
+
+
+@pytest.mark.parametrize(("key", "status"), [("ctrl-c", 130), ("ctrl-d", 0)])
+def test_leaving_the_amrap_question_keeps_the_workout(
+    tmp_path: Path, key: str, status: int
+) -> None:
+    # Ctrl-C or Ctrl-D at "how many reps?" exited 1 ("Aborted!") with nothing logged.
+    session = write(
+        tmp_path / "amrap.toml",
+        '[defaults]\nlead_in = "1s"\n[[exercise]]\nname = "Push-Ups"\ndo = "1xAMRAP"\ncap = "5s"\n',
+    )
+    leader, follower = pty.openpty()
+    shown = b""
+    try:
+        process = cuecoach("play", "--no-audio", str(session), terminal=follower)
+
+        def asked() -> bool:
+            nonlocal shown
+            while select.select([leader], [], [], 0)[0]:
+                shown += os.read(leader, 4096)
+            return b"how many reps?" in shown
+
+        wait_for(asked, process)
+        if key == "ctrl-c":
+            process.send_signal(signal.SIGINT)
+        else:
+            os.write(leader, b"\x04")  # end of input, at the start of a line
+        assert process.wait(timeout=60) == status
+    finally:
+        os.close(leader)
+        os.close(follower)
+    code, out, _ = run("log", "--csv")
+    rows = out.splitlines()
+    assert code == 0 and len(rows) == 2 and ",Push-Ups,1,done," in rows[1], rows
 
 
 # --- What reaches the terminal ----------------------------------------------------------

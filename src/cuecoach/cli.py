@@ -434,20 +434,36 @@ def play(
         echo(f"{_coloured('warning:', 'yellow')} this session is not logged: {exc}", err=True)
         log = None
     result = play_live(script, clips, sound_clips, output, start_ms=begin)
-    if result.reason is not EndReason.FINISHED:
+    # Stopped by a signal, the terminal may be gone: log what was done, ask nothing.
+    signalled = result.exit_status is not None
+    if result.reason is not EndReason.FINISHED and not signalled:
         again = f"cuecoach play {file}" + (f" --session {number}" if number else "")
         again += f" --week {session.week}" if session.week is not None else ""
         echo(stopped_message(result, script, again))
+    interrupted = result.reason is EndReason.INTERRUPTED
     if log is not None:
         sets = set_outcomes(script, result)
         amrap = [e.name for e in session.exercises if e.amrap]
-        if amrap and sys.stdin.isatty():
-            sets = with_amrap_counts(
-                sets, amrap, lambda q: click.prompt(q, default="", show_default=False)
-            )
+        asking = bool(amrap) and sys.stdin.isatty() and not signalled
+
+        def ask(question: str) -> str:
+            nonlocal asking, interrupted
+            if not asking:
+                return ""
+            try:
+                return str(click.prompt(question, default="", show_default=False))
+            except click.Abort as exc:  # Ctrl-C or Ctrl-D: the counts are optional
+                asking = False
+                interrupted = interrupted or isinstance(exc.__context__, KeyboardInterrupt)
+                return ""
+
+        if amrap:
+            sets = with_amrap_counts(sets, amrap, ask)
         log.finish(play_id, sets, paused_ms=result.paused_ms)
         log.close()
-    if result.reason is EndReason.INTERRUPTED:
+    if signalled:
+        raise SystemExit(result.exit_status)
+    if interrupted:
         from .outputs import exit_interrupted
 
         exit_interrupted()

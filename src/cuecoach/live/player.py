@@ -47,6 +47,9 @@ class PlayResult:
     sets: tuple[SetRecord, ...] = ()  # every set reached, in timeline order
     paused_ms: int = 0  # wall-clock time spent paused, in all
     resume_ms: int = 0  # where `--from` picks up what was under way (0 when finished)
+    # The exit status of a SIGTERM or SIGHUP that stopped it (outputs.exit_on_signals),
+    # for the caller to end with once it has logged what was done.
+    exit_status: int | None = None
 
     @property
     def completed(self) -> bool:
@@ -74,7 +77,8 @@ def play(
     the session plays hands-free. Play starts `start_ms` into the timeline.
     The display is a status line redrawn in place on a terminal, plain lines
     otherwise. Ctrl-C stops cleanly, restoring the terminal, and
-    returns with `EndReason.INTERRUPTED`. The output is stopped on return.
+    returns with `EndReason.INTERRUPTED`; so do SIGTERM and SIGHUP, with the
+    exit status they ask for in `exit_status`. The output is stopped on return.
     """
     clock = clock or RealClock()
     timeline = prepare_timeline(
@@ -86,12 +90,16 @@ def play(
     own_keys = keys is None
     if keys is None:
         keys = TerminalKeys() if sys.stdin.isatty() else NoKeys()
+    exit_status = None
     try:
         try:
             output.start(transport.read, clock)
             reason = _run(transport, output, clock, keys, display)
         except KeyboardInterrupt:
             reason = EndReason.INTERRUPTED
+        except SystemExit as exc:  # terminated or hung up: stopped as by Ctrl-C
+            reason = EndReason.INTERRUPTED
+            exit_status = exc.code if isinstance(exc.code, int) else 1
         finally:
             transport.stop()
             output.stop()
@@ -107,6 +115,7 @@ def play(
         transport.sets(),
         round(transport.paused_seconds * 1000),
         transport.resume_ms(),
+        exit_status,
     )
 
 
