@@ -350,6 +350,20 @@ def test_leaving_the_amrap_question_keeps_the_workout(
     assert code == 0 and len(rows) == 2 and ",Push-Ups,1,done," in rows[1], rows
 
 
+@pytest.mark.parametrize(
+    "command", [["exercises"], ["wording"], ["script", str(SESSIONS / "day1-upper-core.toml")]]
+)
+def test_output_that_cannot_be_written_is_one_error_line(command: list[str]) -> None:
+    # To /dev/full, every command that prints gave a traceback and exit 1.
+    with open("/dev/full", "w", encoding="utf-8") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "cuecoach", *command],
+            stdout=full, stderr=subprocess.PIPE, text=True, check=False,
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == "error: cannot write to stdout: No space left on device\n"
+
+
 # --- What reaches the terminal ----------------------------------------------------------
 
 

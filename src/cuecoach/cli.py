@@ -6,6 +6,7 @@ Every `CuecoachError` becomes a message on stderr and exit status 2.
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import sys
@@ -32,7 +33,15 @@ FORMATS = ("table", "json", "srt", "vtt", "lrc")
 
 def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
     """Print text that may come from a file: the one way the commands print."""
-    click.echo(shown(text), err=err, nl=nl)
+    try:
+        click.echo(shown(text), err=err, nl=nl)
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            raise  # a reader that stopped (`| head`): click ends quietly
+        # A full disk or /dev/full: what is still buffered cannot go either.
+        stream = "stderr" if err else "stdout"
+        setattr(sys, stream, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+        raise CuecoachError(f"cannot write to {stream}: {exc.strerror or exc}") from None
 
 
 def _coloured(text: str, colour: str) -> str:
