@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from conftest import SESSIONS
 from cuecoach.cli import cli
+from cuecoach.cuescript import SegmentKind
 from cuecoach.live import LineDisplay
 from cuecoach.parse import load_session
 from cuecoach.progression import session_at_week
@@ -126,6 +127,43 @@ def test_play_records_the_session_and_log_lists_and_exports_it(
     assert rows[0].startswith("play,started_at,ended_at,session,title,week,completed")
     assert len(rows) == 1 + 17
     assert all(",done," in row for row in rows[1:])
+
+
+def test_an_exercise_that_comes_twice_is_logged_set_by_set(tmp_path: Path) -> None:
+    # Its second block was logged over the first: 3 of 5 sets, and a quit in
+    # the second block marked the first block's finished set "ended early".
+    from cuecoach.live import TextOutput, VirtualClock, play
+    from cuecoach.pipeline import script_session
+
+    path = tmp_path / "dup.toml"
+    block = '[[exercise]]\nname = "Push-Ups"\ndo = "2x3"\n'
+    path.write_text(
+        f'[defaults]\nrest = "3s"\ntransition = "3s"\nlead_in = "3s"\n{block}'
+        f'[[exercise]]\nname = "Goblet Squat"\ndo = "1x3"\n{block}',
+        encoding="utf-8",
+    )
+    script = script_session(load_session(path)).script
+    works = [s for s in script.segments if s.kind is SegmentKind.WORK]
+    quit_at = works[3].start_ms / 1000 + 1  # inside the second block's first set
+
+    def outcomes(presses: list[tuple[float, str]]) -> list[tuple[str, int, str]]:
+        clock = VirtualClock()
+        result = play(
+            script, {}, {}, TextOutput(), clock=clock, keys=ScriptedKeys(clock, presses),
+            display=LineDisplay(io.StringIO()),
+        )  # fmt: skip
+        return [(s.exercise, s.set_number, s.outcome) for s in set_outcomes(script, result)]
+
+    assert outcomes([]) == [("Push-Ups", 1, "done"), ("Push-Ups", 2, "done"),
+                            ("Goblet Squat", 1, "done"), ("Push-Ups", 3, "done"),
+                            ("Push-Ups", 4, "done")]  # fmt: skip
+    assert [o for *_, o in outcomes([(quit_at, "q")])] == [
+        "done",
+        "done",
+        "done",
+        "ended early",
+        "skipped",
+    ]
 
 
 def test_amrap_counts_typed_at_the_end_are_logged(tmp_path: Path) -> None:

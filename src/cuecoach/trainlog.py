@@ -234,24 +234,30 @@ def set_outcomes(script: CueScript, result: PlayResult) -> list[SetOutcome]:
     """How each set of `script` went in a play, from the live player's records.
 
     A set the play never reached (after q) was skipped; a per-side set is
-    logged once, as the worse of its two sides went.
+    logged once, as the worse of its two sides went. An exercise that comes
+    twice in a session has its sets numbered on: the second block of two is
+    logged as its sets 3 and 4, never over the first.
     """
+    logged: dict[int, tuple[str, int]] = {}  # work segment index -> (exercise, set as logged)
+    counted: dict[str, int] = {}
+    for index, seg in enumerate(script.segments):
+        if seg.kind is not SegmentKind.WORK or seg.exercise is None or seg.set is None:
+            continue
+        if seg.side in (None, 1):  # a set starts (its second side is the same set)
+            counted[seg.exercise] = counted.get(seg.exercise, 0) + 1
+        logged[index] = (seg.exercise, counted.get(seg.exercise, 1))
     played: dict[tuple[str, int], str] = {}
     for record in result.sets:
-        if record.exercise is None or record.set is None:
+        key = logged.get(record.segment_index)
+        if key is None:
             continue
-        key = (record.exercise, record.set)
         outcome = _LOGGED[record.outcome.value]
         if key in played:
             outcome = min(outcome, played[key], key=_WORST.index)
         played[key] = outcome
-    sets = dict.fromkeys(
-        (seg.exercise, seg.set)
-        for seg in script.segments
-        if seg.kind is SegmentKind.WORK and seg.exercise is not None and seg.set is not None
-    )
     return [
-        SetOutcome(name, number, played.get((name, number), "skipped")) for name, number in sets
+        SetOutcome(name, number, played.get((name, number), "skipped"))
+        for name, number in dict.fromkeys(logged.values())
     ]
 
 
