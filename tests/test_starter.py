@@ -47,6 +47,11 @@ def test_samples_are_the_shipped_sessions(tmp_path: Path, monkeypatch: pytest.Mo
     assert (tmp_path / "push-pull-supersets.toml").exists()
     code, out = invoke("init", "--sample", "day")
     assert code == 2 and '"day" matches more than one sample' in out
+    # A NAME or --program beside --sample was ignored without a word.
+    for extra in (["legs"], ["--program"]):
+        code, out = invoke("init", *extra, "--sample", "week")
+        assert code == 2 and "--sample writes the sample's own files" in out
+    assert not (tmp_path / "week.toml").exists() and not (tmp_path / "legs.toml").exists()
 
 
 def test_init_refuses_to_overwrite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -679,6 +679,12 @@ def init(name: str, program: bool, sample: str | None) -> None:
     """
     from .starter import sample_files, starter_program, starter_session, write_new_files
 
+    named = click.get_current_context().get_parameter_source("name")
+    if sample is not None and (program or named is not click.core.ParameterSource.DEFAULT):
+        # The sample's files keep their own names (a program names its sessions).
+        given = "--program" if program else f"NAME ({name})"
+        message = f"--sample writes the sample's own files under their names; drop {given}"
+        raise InputError([Problem("(command line)", None, "--sample", message)])
     if sample is not None:
         files = sample_files(sample)
     else:
