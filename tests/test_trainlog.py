@@ -18,6 +18,7 @@ from cuecoach.cli import cli
 from cuecoach.cuescript import SegmentKind
 from cuecoach.live import LineDisplay
 from cuecoach.parse import load_session
+from cuecoach.pipeline import script_session
 from cuecoach.progression import session_at_week
 from cuecoach.trainlog import (
     MIGRATIONS,
@@ -164,6 +165,36 @@ def test_an_exercise_that_comes_twice_is_logged_set_by_set(tmp_path: Path) -> No
         "ended early",
         "skipped",
     ]
+
+
+def test_carrying_on_with_from_completes_a_stopped_play(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sets before --from were logged skipped: carrying on as play advises
+    # never completed the week, so an "if completed" rule never moved on.
+    from cuecoach.live import VirtualClock, player
+
+    monkeypatch.setattr(player, "RealClock", VirtualClock)
+    path = tmp_path / "s.toml"
+    path.write_text(
+        '[defaults]\nlead_in = "10s"\n[[exercise]]\nname = "Push-Ups"\ndo = "3x5"\n'
+        'rest = "20s"\nprogress = "+1 rep per week if completed"\n',
+        encoding="utf-8",
+    )
+    session = session_at_week(load_session(path), 1)
+    log = TrainingLog()
+    stopped = [SetOutcome("Push-Ups", 1, "done"), SetOutcome("Push-Ups", 2, "ended early"),
+               SetOutcome("Push-Ups", 3, "skipped")]  # fmt: skip
+    log.finish(log.start(session), stopped, paused_ms=0)
+    log.close()
+    script = script_session(session).script
+    set_2 = [s for s in script.segments if s.kind is SegmentKind.WORK][1]
+    at = f"{set_2.start_ms // 60000}:{set_2.start_ms // 1000 % 60:02d}"
+    played = CliRunner().invoke(cli, ["play", str(path), "--no-audio", "--week", "1", "--from", at])
+    assert played.exit_code == 0, played.output
+    rows = CliRunner().invoke(cli, ["log", "--csv"]).output.splitlines()
+    assert [r.split(",")[-2] for r in rows[-3:]] == ["done", "done", "done"], rows
+    assert next_week(session) == 2
 
 
 def test_amrap_counts_typed_at_the_end_are_logged(tmp_path: Path) -> None:

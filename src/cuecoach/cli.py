@@ -436,8 +436,13 @@ def play(
     sound_clips = {} if no_audio else load_sounds(output.sample_rate, overrides)
     begin = start_ms(script, start) if start is not None else 0
     log: TrainingLog | None = None
+    carried: dict[tuple[str, int], str] = {}
     try:
         log = TrainingLog()
+        if begin:  # carrying on a stopped play: the sets it did count for this one
+            last = log.last_play(session)
+            if last is not None and not last.completed and last.week == session.week:
+                carried = log.outcomes(last.id)
         play_id = log.start(session)
     except LogError as exc:  # a log that cannot be written never stops a workout
         echo(f"{_coloured('warning:', 'yellow')} this session is not logged: {exc}", err=True)
@@ -451,7 +456,7 @@ def play(
         echo(stopped_message(result, script, again))
     interrupted = result.reason is EndReason.INTERRUPTED
     if log is not None:
-        sets = set_outcomes(script, result)
+        sets = set_outcomes(script, result, begin, carried)
         amrap = [e.name for e in session.exercises if e.amrap]
         asking = bool(amrap) and sys.stdin.isatty() and not signalled
 

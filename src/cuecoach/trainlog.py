@@ -14,7 +14,7 @@ import csv
 import dataclasses
 import io
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -185,6 +185,13 @@ class TrainingLog:
         key = session_key(session)
         return next((p for p in self.recent() if p.session == key), None)
 
+    def outcomes(self, play_id: int) -> dict[tuple[str, int], str]:
+        """How each set of the play `play_id` went, by (exercise, set number)."""
+        rows = self.conn.execute(
+            "SELECT exercise, set_number, outcome FROM sets WHERE play_id = ?", (play_id,)
+        ).fetchall()
+        return {(r[0], r[1]): r[2] for r in rows}
+
     def csv_text(self) -> str:
         """Every set of every play as CSV, one row per set (a play without sets: one row)."""
         rows: Iterable[Sequence[object]] = self.conn.execute(
@@ -230,22 +237,31 @@ _LOGGED = {
 _WORST = ("skipped", "ended early", "done")  # a per-side set is logged as its worse side
 
 
-def set_outcomes(script: CueScript, result: PlayResult) -> list[SetOutcome]:
+def set_outcomes(
+    script: CueScript,
+    result: PlayResult,
+    start_ms: int = 0,
+    carried: Mapping[tuple[str, int], str] | None = None,
+) -> list[SetOutcome]:
     """How each set of `script` went in a play, from the live player's records.
 
     A set the play never reached (after q) was skipped; a per-side set is
     logged once, as the worse of its two sides went. An exercise that comes
     twice in a session has its sets numbered on: the second block of two is
-    logged as its sets 3 and 4, never over the first.
+    logged as its sets 3 and 4, never over the first. A play that started at
+    `start_ms` (`--from`, carrying on a stopped play) logs each set over
+    before then as `carried` says it went, else as skipped.
     """
     logged: dict[int, tuple[str, int]] = {}  # work segment index -> (exercise, set as logged)
     counted: dict[str, int] = {}
+    ends: dict[tuple[str, int], int] = {}  # when each set's last side ends
     for index, seg in enumerate(script.segments):
         if seg.kind is not SegmentKind.WORK or seg.exercise is None or seg.set is None:
             continue
         if seg.side in (None, 1):  # a set starts (its second side is the same set)
             counted[seg.exercise] = counted.get(seg.exercise, 0) + 1
         logged[index] = (seg.exercise, counted.get(seg.exercise, 1))
+        ends[logged[index]] = seg.end_ms
     played: dict[tuple[str, int], str] = {}
     for record in result.sets:
         key = logged.get(record.segment_index)
@@ -255,6 +271,9 @@ def set_outcomes(script: CueScript, result: PlayResult) -> list[SetOutcome]:
         if key in played:
             outcome = min(outcome, played[key], key=_WORST.index)
         played[key] = outcome
+    for key, end in ends.items():  # over before the play started, and not gone back to
+        if end <= start_ms and key not in played:
+            played[key] = (carried or {}).get(key, "skipped")
     return [
         SetOutcome(name, number, played.get((name, number), "skipped"))
         for name, number in dict.fromkeys(logged.values())
