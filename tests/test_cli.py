@@ -399,6 +399,17 @@ def decoded_seconds(path: Path) -> float:
     return float(info.duration)
 
 
+def test_export_into_a_folder_names_the_file_after_the_session(tmp_path: Path) -> None:
+    # "-o exports/" was refused: "would hold MP3 audio; name it .mp3".
+    session = short_session(tmp_path)
+    (tmp_path / "exports").mkdir()
+    code, out, err = run("export", str(session), "-o", str(tmp_path / "exports"), "--lrc", "-q")
+    assert code == 0, err
+    written = tmp_path / "exports" / "short.mp3"
+    assert out.splitlines() == [f"wrote {written}", f"wrote {written.with_suffix('.lrc')}"]
+    assert decoded_seconds(written) > 0
+
+
 def test_export_writes_mp3_with_its_script_and_lyrics(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -489,8 +489,8 @@ def play(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
-    help="MP3 to write (WAV if it ends in .wav); a folder for a program. "
-    "Default: named after FILE, in the current folder.",
+    help="MP3 to write (WAV if it ends in .wav), or a folder to write it in; a folder "
+    "for a program. Default: named after FILE, in the current folder.",
 )
 @click.option(
     "--bitrate", type=int, help="MP3 bitrate in kbit/s (default 64 for speech, 128 with music)."

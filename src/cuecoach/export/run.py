@@ -73,7 +73,7 @@ def _check_export_outputs(path: Path, loaded: Session | Program, request: Export
                                       "takes a session file, not a program")])  # fmt: skip
         check_outputs([], inputs, ("--output", request.output or Path(path.stem)))
         return
-    out = request.output or Path(path.stem + ".mp3")
+    out = _session_output(path, request)
     check_audio_name("--output", out)
     if request.bitrate is not None and out.suffix.lower() == ".wav":
         raise InputError([Problem("(command line)", None, "--bitrate",
@@ -83,6 +83,15 @@ def _check_export_outputs(path: Path, loaded: Session | Program, request: Export
     files += [("--cues", request.cues)] if request.cues is not None else []
     files += [("--lrc", out.with_suffix(".lrc"))] if request.lrc else []
     check_outputs(files, inputs)
+
+
+def _session_output(path: Path, request: ExportRequest) -> Path:
+    """Where a session's audio goes: -o, named after the session file inside -o
+    when that is a folder (as `cp` does), or in the current folder."""
+    named = Path(path.stem + ".mp3")
+    if request.output is None:
+        return named
+    return request.output / named if request.output.is_dir() else request.output
 
 
 def export_file(
@@ -137,7 +146,7 @@ def export_file(
                 for track, audio in zip(tracks, written, strict=False):
                     write_text(audio.with_suffix(".lrc"), to_lrc(track.script))
             return written
-        out = request.output or Path(path.stem + ".mp3")
+        out = _session_output(path, request)
         one = heard(loaded if request.week is None else session_at_week(loaded, request.week))
         script = one.script
         tags = _tags(one, loaded.title, track=1, total=1)
