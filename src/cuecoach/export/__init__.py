@@ -53,9 +53,10 @@ __all__ = [
 Progress = Callable[[float, float], None]
 """Called as ``progress(done, total)``; only the ratio means anything."""
 
-# Encodings at most, each with the limiter lower if the last overshot. espeak's
-# loud consonants can be overshot by 3.5 dB at 64 kbps, whatever the limiter does
-# just there; the sample push-pull session then needs a fourth encoding.
+# Encodings at most, each with the limiter lower if the last overshot (and the
+# gain raised to keep the loudness). espeak's loud consonants can be overshot by
+# 3.5 dB at 64 kbps, whatever the limiter does just there; the sample sessions
+# take two or three encodings with espeak.
 _PEAK_ATTEMPTS = 6
 # Meters differ in their interpolation by a few hundredths of a dB, and a new
 # encoding overshoots a little differently: aim this far under the limit.
@@ -102,10 +103,11 @@ def render(
     # Only a music bed makes the analysis take long enough to show on a progress bar.
     share = _MUSIC_ANALYSIS_SHARE if plan.music is not None else 0.0
     report(0.0, total)
-    voice_gain, music_gain = measure_gains(plan, options, lambda done: report(done * share, total))
+    gains_at = measure_gains(plan, options, lambda done: report(done * share, total))
     wav = out.suffix.lower() == ".wav"
     target = 10.0 ** (options.true_peak / 20.0) * _PEAK_MARGIN
     ceiling = limiter_ceiling(options, plan)
+    voice_gain, music_gain = gains_at(ceiling)
 
     def encode_progress(done: float) -> None:
         report(total * share + done * (1 - share), total)
@@ -137,6 +139,8 @@ def render(
                 if peak <= target or attempt == _PEAK_ATTEMPTS - 1:
                     break
                 ceiling *= target / peak * _PEAK_MARGIN
+                # The mix limited lower is quieter: bring it back to the loudness.
+                voice_gain, music_gain = gains_at(ceiling)
                 file.seek(0)
                 file.truncate()
     except OSError as err:

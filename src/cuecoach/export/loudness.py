@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .limiter import limited_alone, limiter_ceiling
+from .limiter import limited_alone
 from .mix import Plan, music_bed, music_envelope
 from .options import ExportOptions
 
@@ -225,8 +225,9 @@ def _music_energy(
 
 def measure_gains(
     plan: Plan, options: ExportOptions, progress: Callable[[float], None]
-) -> tuple[float, float]:
-    """The gains for the voice (speech and sounds) and for the music bed.
+) -> Callable[[float], tuple[float, float]]:
+    """The gains for the voice (speech and sounds) and for the music bed, as a
+    function of the limiter's ceiling (the parts are analysed once).
 
     The bed sits `music_level` LU from the voice; then both move together
     until the limited mix measures the target loudness. The mix's energy is
@@ -248,8 +249,20 @@ def measure_gains(
             music = music * ducking * ratio**2
     unlimited = _gated_loudness(voice if music is None else voice + music)
     if not np.isfinite(unlimited):
-        return 1.0, ratio
-    ceiling = limiter_ceiling(options, plan)
+        return lambda ceiling: (1.0, ratio)
+    return lambda ceiling: _gains(plan, options, music, ratio, unlimited, ceiling)
+
+
+def _gains(
+    plan: Plan,
+    options: ExportOptions,
+    music: npt.NDArray[np.float64] | None,
+    ratio: float,
+    unlimited: float,
+    ceiling: float,
+) -> tuple[float, float]:
+    """The voice's and the music's gains that bring the mix, limited to `ceiling`,
+    to the target loudness."""
 
     def miss(gain_db: float) -> float:
         """How far the limited mix at `gain_db` lands from the target, in LU."""
