@@ -791,9 +791,9 @@ def _compile(
         room = max(length_of(want.text), length_of(want.alt) if want.alt else 0)
         need = room + want.gap
         at = _place(want, need, speech, dropped)
-        if at is None and want.fallback is not None and want.priority is Priority.REQUIRED:
-            at = speech.early(want.fallback, want.until, need)
-        elif at is None and want.fallback is not None:  # never where a more important cue was
+        if at is None and want.fallback is not None:
+            # Later, at the first free moment, but never where a more important cue
+            # was dropped (nothing outranks a required cue).
             later = want._replace(earliest=want.fallback, latest=want.until, late=False)
             at = _place(later, need, speech, dropped)
         if at is None:
